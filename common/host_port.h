@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace bsm {
+
+// "host:port", "[v6]:port" or ":port". An empty host means every address.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+
+  std::string toString() const;
+};
+
+Result<HostPort> parseHostPort(std::string_view text);
+
+}  // namespace bsm

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+namespace bsm::logging {
+
+// Sets the level of every logger ("trace", "debug", "info", "warn", "error") and the line
+// format. Call once at start-up, before any logger is used from more than one thread.
+void setup(std::string_view level);
+
+// The logger of one subsystem ("stream", "ingest", "rules", "plugin.system"...), created on
+// first use. Safe from any thread.
+std::shared_ptr<spdlog::logger> get(const std::string& subsystem);
+
+}  // namespace bsm::logging

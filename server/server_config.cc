@@ -1,0 +1,89 @@
+#include "server/server_config.h"
+
+#include "common/config_file.h"
+
+namespace bsm::server {
+
+namespace {
+
+HostPort readListen(const ConfigFile& file, const YAML::Node& map, const std::string& key,
+                    HostPort fallback) {
+  const auto text = file.getOptionalString(map, key);
+  if (!text) {
+    return fallback;
+  }
+  auto parsed = parseHostPort(*text);
+  if (!parsed) {
+    file.fail(map[key], "listen." + key + ": " + parsed.error().message);
+  }
+  return *parsed;
+}
+
+}  // namespace
+
+ServerConfig ServerConfig::load(const std::string& path) {
+  const ConfigFile file = ConfigFile::load(path);
+  const YAML::Node& root = file.root();
+  file.requireMap(root, "the server configuration");
+  file.rejectUnknownKeys(root,
+                         {"listen", "tls", "data_dir", "tokens", "models", "agent_grace",
+                          "max_frame_bytes", "log_level"},
+                         "the server configuration");
+
+  ServerConfig config;
+  config.path = path;
+  if (const YAML::Node listen = root["listen"]) {
+    file.requireMap(listen, "listen");
+    file.rejectUnknownKeys(listen, {"agents", "http"}, "listen");
+    config.agents_listen = readListen(file, listen, "agents", config.agents_listen);
+    config.http_listen = readListen(file, listen, "http", config.http_listen);
+  }
+
+  const YAML::Node tls = root["tls"];
+  if (!tls) {
+    file.fail(root, "missing required key 'tls' (ca, cert and key files for the agent port)");
+  }
+  file.requireMap(tls, "tls");
+  file.rejectUnknownKeys(tls, {"ca", "cert", "key"}, "tls");
+  config.tls.ca = file.resolvePath(file.getString(tls, "ca"));
+  config.tls.cert = file.resolvePath(file.getString(tls, "cert"));
+  config.tls.key = file.resolvePath(file.getString(tls, "key"));
+
+  config.data_dir =
+      file.resolvePath(file.getOptionalString(root, "data_dir").value_or(config.data_dir));
+
+  const YAML::Node tokens = root["tokens"];
+  if (!tokens) {
+    file.fail(root, "missing required key 'tokens' (admin_file and read_file)");
+  }
+  file.requireMap(tokens, "tokens");
+  file.rejectUnknownKeys(tokens, {"admin_file", "read_file"}, "tokens");
+  config.admin_token_file = file.resolvePath(file.getString(tokens, "admin_file"));
+  if (auto read = file.getOptionalString(tokens, "read_file")) {
+    config.read_token_file = file.resolvePath(*read);
+  }
+
+  const YAML::Node models = root["models"];
+  if (!models) {
+    file.fail(root, "missing required key 'models' (a list of service model files or globs)");
+  }
+  if (models.IsScalar()) {
+    config.model_globs.push_back(file.resolvePath(models.Scalar()));
+  } else {
+    file.requireSequence(models, "models");
+    for (const auto& entry : models) {
+      config.model_globs.push_back(file.resolvePath(file.asString(entry, "a models entry")));
+    }
+  }
+
+  config.agent_grace = file.getDuration(root, "agent_grace", config.agent_grace);
+  const int64_t max_frame = file.getInteger(root, "max_frame_bytes", config.max_frame_bytes);
+  if (max_frame < 1024 || max_frame > 256 * 1024 * 1024) {
+    file.fail(root["max_frame_bytes"], "max_frame_bytes must be between 1024 and 268435456");
+  }
+  config.max_frame_bytes = static_cast<uint32_t>(max_frame);
+  config.log_level = file.getOptionalString(root, "log_level").value_or(config.log_level);
+  return config;
+}
+
+}  // namespace bsm::server

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/host_port.h"
+
+namespace bsm::server {
+
+struct TlsFiles {
+  std::string ca;
+  std::string cert;
+  std::string key;
+};
+
+// bsm-server's configuration file (see docs/configuration.md).
+struct ServerConfig {
+  std::string path;  // the file it was read from, for messages
+  HostPort agents_listen{"0.0.0.0", 9441};
+  HostPort http_listen{"127.0.0.1", 9440};
+  TlsFiles tls;
+  std::string data_dir = "/var/lib/bsm";
+  std::string admin_token_file;
+  std::string read_token_file;
+  std::vector<std::string> model_globs;
+  // How long an agent may be disconnected before what it reported turns UNKNOWN.
+  std::chrono::milliseconds agent_grace{30'000};
+  // Frames above this size end the session.
+  uint32_t max_frame_bytes = 4 * 1024 * 1024;
+  std::string log_level = "info";
+
+  // Reads and validates the file; throws ConfigError naming file and line.
+  static ServerConfig load(const std::string& path);
+};
+
+}  // namespace bsm::server

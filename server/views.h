@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/check_state.h"
+#include "common/sample.h"
+
+namespace bsm::server {
+
+// Read-only snapshots of the engine's state, copied out under its lock for the HTTP API and
+// anything else that reports. Times are milliseconds since the epoch (UTC); 0 means never.
+
+struct ComponentView {
+  std::string host;
+  std::string kind;  // "metric" or "check"
+  std::string name;  // metric or check name
+  Labels labels;
+  CheckState state = CheckState::kUnknown;
+  std::string reason;           // e.g. "value 9.2 > 8 (crit)", "no data for 30s"
+  std::optional<double> value;  // metrics only, latest value
+  std::string unit;
+  std::string output;        // checks only, latest plugin output
+  int64_t since_ms = 0;      // when the state last changed
+  int64_t last_seen_ms = 0;  // time of the latest sample or result
+};
+
+struct ChildServiceView {
+  std::string name;
+  CheckState state = CheckState::kUnknown;
+  std::string impact;  // "normal", "warning" (capped), "ignore"
+};
+
+struct ServiceView {
+  std::string name;
+  std::string description;
+  int criticality = 0;
+  std::string rule;  // "worst", "best", "at_least 2", "percent 50"
+  CheckState state = CheckState::kUnknown;
+  std::string reason;
+  int64_t since_ms = 0;
+  std::vector<ComponentView> components;   // filled by service(name) only
+  std::vector<ChildServiceView> children;  // filled by service(name) only
+};
+
+struct AgentView {
+  std::string id;
+  bool connected = false;
+  int64_t last_seen_ms = 0;
+  std::string address;  // "ip:port" of the current or last session
+};
+
+// What the HTTP API asks of the server. Implemented by the service engine; thread-safe.
+class ApiBackend {
+ public:
+  virtual ~ApiBackend() = default;
+  virtual std::vector<ServiceView> services() const = 0;                          // summaries only
+  virtual std::optional<ServiceView> service(const std::string& name) const = 0;  // with detail
+  virtual std::vector<AgentView> agents() const = 0;
+};
+
+}  // namespace bsm::server

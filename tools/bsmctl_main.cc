@@ -1,0 +1,15 @@
+// bsmctl: administers a bsm deployment (PKI) and asks a bsm-server questions over its API.
+#include <CLI/CLI.hpp>
+
+#include "tools/api_commands.h"
+#include "tools/pki_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bsmctl: administer bsm and ask a bsm-server about business services"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  bsm::tools::addPkiCommands(app, exit_code);
+  bsm::tools::addApiCommands(app, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}
