@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/config_file.h"
+#include "common/logging.h"
 #include "plugins/input_registry.h"
 
 namespace bsm::agent {
@@ -83,6 +84,9 @@ AgentConfig AgentConfig::load(const std::string& path) {
     config.queue_max_batches = static_cast<size_t>(max_batches);
   }
   config.log_level = file.getOptionalString(root, "log_level").value_or(config.log_level);
+  if (!logging::isLogLevel(config.log_level)) {
+    file.fail(root["log_level"], "log_level must be one of trace, debug, info, warn, error");
+  }
 
   const YAML::Node inputs = root["inputs"];
   if (!inputs || inputs.IsNull()) {

@@ -1,3 +1,107 @@
-int main() {
+// bsm-agent: collects this host's metrics and check results and streams them to bsm-server.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/agent_config.h"
+#include "agent/batch_queue.h"
+#include "agent/batcher.h"
+#include "agent/once_runner.h"
+#include "agent/scheduler.h"
+#include "agent/series_table.h"
+#include "agent/stream_client.h"
+#include "common/config_file.h"
+#include "common/logging.h"
+#include "common/version.h"
+
+namespace {
+
+int waitForStopSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bsm-agent: collects metrics and check results and streams them to bsm-server"};
+  std::string config_path;
+  bool check_config = false;
+  bool once = false;
+  std::string log_level;
+  app.add_option("-c,--config", config_path, "agent configuration file (YAML)")->required();
+  app.add_flag("--check-config", check_config, "validate the configuration and exit 0 or 1");
+  app.add_flag("--once", once, "collect one round from every input, print it as JSON lines, exit");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.set_version_flag("--version", bsm::kVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals before any thread starts so that every thread inherits the mask
+  // and only sigwait() below sees them. A peer closing a TLS connection must not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  bsm::logging::setup(log_level.empty() ? "info" : log_level);
+  auto log = bsm::logging::get("agent");
+  bsm::agent::AgentConfig config;
+  try {
+    config = bsm::agent::AgentConfig::load(config_path);
+  } catch (const bsm::ConfigError& e) {
+    std::cerr << "bsm-agent: " << e.what() << '\n';
+    return 1;
+  }
+  if (log_level.empty()) {
+    bsm::logging::setup(config.log_level);
+  }
+  if (check_config) {
+    std::cout << config_path << ": OK (agent " << config.id << ", " << config.inputs.size()
+              << " inputs)\n";
+    return 0;
+  }
+  if (once) {
+    return bsm::agent::runOnce(config, std::cout) == 0 ? 0 : 1;
+  }
+  if (!config.server) {
+    std::cerr << "bsm-agent: " << config_path
+              << ": no 'server' configured, so there is nowhere to send; use --once to try the"
+                 " inputs without a server\n";
+    return 1;
+  }
+
+  // Sequence numbers start from the clock so that a restarted agent numbers above anything
+  // the server stored from its previous run, as long as it averaged fewer than 1000 batches a
+  // millisecond (it sends a few a second).
+  const uint64_t first_seq = static_cast<uint64_t>(bsm::nowMs()) * 1000;
+  bsm::agent::SeriesTable series;
+  bsm::agent::BatchQueue queue(config.queue_max_batches, first_seq);
+  bsm::agent::Batcher batcher(series, queue, config.batch_max_values, config.batch_max_delay);
+  bsm::agent::StreamClient stream(config.id, *config.server, series, queue, batcher);
+  if (bsm::Status started = stream.start(); !started) {
+    std::cerr << "bsm-agent: " << started.error().message << '\n';
+    return 1;
+  }
+  bsm::agent::Scheduler scheduler(config.inputs, batcher,
+                                  std::clamp<size_t>(config.inputs.size(), 1, 4));
+  scheduler.start();
+  log->info("bsm-agent {} started agent={} server={} inputs={}", bsm::kVersion, config.id,
+            config.server->address, config.inputs.size());
+
+  const int signal = waitForStopSignal();
+  log->info("stopping on signal {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  scheduler.stop();
+  stream.stop(std::chrono::seconds(3));
+  log->info("stopped; {} batches were not acknowledged", queue.size());
   return 0;
 }

@@ -21,6 +21,11 @@ void setup(std::string_view level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [%n] %v", spdlog::pattern_time_type::utc);
 }
 
+bool isLogLevel(std::string_view level) {
+  return level == "trace" || level == "debug" || level == "info" || level == "warn" ||
+         level == "error" || level == "critical" || level == "off";
+}
+
 std::shared_ptr<spdlog::logger> get(const std::string& subsystem) {
   std::lock_guard lock(g_mutex);
   if (auto existing = spdlog::get(subsystem)) {

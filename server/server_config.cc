@@ -1,6 +1,7 @@
 #include "server/server_config.h"
 
 #include "common/config_file.h"
+#include "common/logging.h"
 
 namespace bsm::server {
 
@@ -83,6 +84,9 @@ ServerConfig ServerConfig::load(const std::string& path) {
   }
   config.max_frame_bytes = static_cast<uint32_t>(max_frame);
   config.log_level = file.getOptionalString(root, "log_level").value_or(config.log_level);
+  if (!logging::isLogLevel(config.log_level)) {
+    file.fail(root["log_level"], "log_level must be one of trace, debug, info, warn, error");
+  }
   return config;
 }
 

@@ -6,14 +6,9 @@
 #include <vector>
 
 #include "common/host_port.h"
+#include "common/tls_files.h"
 
 namespace bsm::server {
-
-struct TlsFiles {
-  std::string ca;
-  std::string cert;
-  std::string key;
-};
 
 // bsm-server's configuration file (see docs/configuration.md).
 struct ServerConfig {

@@ -25,6 +25,7 @@ struct ComponentView {
   std::string output;        // checks only, latest plugin output
   int64_t since_ms = 0;      // when the state last changed
   int64_t last_seen_ms = 0;  // time of the latest sample or result
+  std::vector<double> recent;  // metrics only: the latest values, oldest first (up to 16)
 };
 
 struct ChildServiceView {

@@ -1,0 +1,87 @@
+#include "common/tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+namespace bsm {
+
+std::string openSslErrors() {
+  std::string out;
+  while (unsigned long code = ERR_get_error()) {
+    char text[256];
+    ERR_error_string_n(code, text, sizeof(text));
+    out += out.empty() ? "" : "; ";
+    out += text;
+  }
+  return out.empty() ? "no detail from OpenSSL" : out;
+}
+
+Result<std::shared_ptr<asio::ssl::context>> makeTlsContext(const TlsFiles& files, TlsRole role) {
+  auto context = std::make_shared<asio::ssl::context>(role == TlsRole::kServer
+                                                          ? asio::ssl::context::tls_server
+                                                          : asio::ssl::context::tls_client);
+  SSL_CTX* native = context->native_handle();
+  ERR_clear_error();
+  // TLS 1.2 is the floor the design promises; OpenSSL negotiates 1.3 when both sides have it.
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+
+  if (SSL_CTX_load_verify_locations(native, files.ca.c_str(), nullptr) != 1) {
+    return Error{"cannot load the CA certificate " + files.ca + ": " + openSslErrors()};
+  }
+  if (SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()) != 1) {
+    return Error{"cannot load the certificate " + files.cert + ": " + openSslErrors()};
+  }
+  if (SSL_CTX_use_PrivateKey_file(native, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Error{"cannot load the private key " + files.key + ": " + openSslErrors()};
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return Error{"the private key " + files.key + " does not belong to the certificate " +
+                 files.cert};
+  }
+
+  // Both sides insist on a certificate from the deployment's CA. The server also announces
+  // that CA so clients with several certificates pick the right one.
+  int mode = SSL_VERIFY_PEER;
+  if (role == TlsRole::kServer) {
+    mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE;
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca.c_str())) {
+      SSL_CTX_set_client_CA_list(native, names);
+    }
+  }
+  SSL_CTX_set_verify(native, mode, nullptr);
+  SSL_CTX_set_verify_depth(native, 4);
+  ERR_clear_error();
+  return context;
+}
+
+std::string peerCommonName(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) {
+    return {};
+  }
+  std::string cn;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index >= 0) {
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+    unsigned char* utf8 = nullptr;
+    const int length = ASN1_STRING_to_UTF8(&utf8, data);
+    if (length > 0) {
+      cn.assign(reinterpret_cast<char*>(utf8), static_cast<size_t>(length));
+    }
+    OPENSSL_free(utf8);
+  }
+  X509_free(cert);
+  return cn;
+}
+
+std::string peerVerifyFailure(SSL* ssl) {
+  const long result = SSL_get_verify_result(ssl);
+  if (result == X509_V_OK) {
+    return {};
+  }
+  return X509_verify_cert_error_string(result);
+}
+
+}  // namespace bsm

@@ -1,0 +1,64 @@
+#include "server/agent_listener.h"
+
+#include "common/logging.h"
+
+namespace bsm::server {
+
+AgentListener::AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
+                             IngestTarget& ingest, SessionSettings settings, StateStore* store)
+    : io_(io),
+      tls_(std::move(tls)),
+      acceptor_(io),
+      registry_(store),
+      context_{settings, ingest, registry_, stats_} {}
+
+Status AgentListener::start(const HostPort& listen) {
+  std::error_code error;
+  const auto address =
+      asio::ip::make_address(listen.host.empty() ? "0.0.0.0" : listen.host, error);
+  if (error) {
+    return Error{"agent listen address '" + listen.host + "' is not an IP address"};
+  }
+  const asio::ip::tcp::endpoint endpoint(address, listen.port);
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) {
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+  }
+  if (!error) {
+    acceptor_.bind(endpoint, error);
+  }
+  if (!error) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  }
+  if (error) {
+    return Error{"cannot listen for agents on " + listen.toString() + ": " + error.message()};
+  }
+  port_ = acceptor_.local_endpoint().port();
+  logging::get("stream")->info("listening for agents address={}:{}", address.to_string(), port_);
+  acceptNext();
+  return Status::success();
+}
+
+void AgentListener::stop() {
+  std::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void AgentListener::acceptNext() {
+  acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted) {
+      return;
+    }
+    if (error) {
+      // Out of file descriptors and the like: log, and keep accepting others.
+      logging::get("stream")->error("accept failed: {}", error.message());
+    } else {
+      std::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      std::make_shared<AgentSession>(std::move(socket), *tls_, context_)->start();
+    }
+    acceptNext();
+  });
+}
+
+}  // namespace bsm::server

@@ -1,0 +1,102 @@
+#include "server/server_app.h"
+
+#include <asio/executor_work_guard.hpp>
+
+#include "common/logging.h"
+#include "common/tls_context.h"
+#include "server/agent_listener.h"
+#include "server/http_api.h"
+#include "server/service_engine.h"
+#include "server/service_model.h"
+#include "server/sqlite_state_store.h"
+#include "server/token_file.h"
+
+namespace bsm::server {
+
+ServerApp::ServerApp(ServerConfig config) : config_(std::move(config)), tick_timer_(io_) {}
+
+ServerApp::~ServerApp() { stop(); }
+
+Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config) {
+  auto log = logging::get("server");
+  std::unique_ptr<ServerApp> app(new ServerApp(config));
+
+  ServiceModel model = ServiceModel::load(config.model_globs);
+
+  auto tokens = readApiTokens(config.admin_token_file, config.read_token_file);
+  if (!tokens) {
+    return tokens.error();
+  }
+  for (const auto& warning : tokens->warnings) {
+    log->warn("{}", warning);
+  }
+  auto tls = makeTlsContext(config.tls, TlsRole::kServer);
+  if (!tls) {
+    return tls.error();
+  }
+  auto store = SqliteStateStore::open(config.data_dir);
+  if (!store) {
+    return store.error();
+  }
+  app->store_ = std::move(store.value());
+
+  EngineOptions options;
+  options.agent_grace = config.agent_grace;
+  app->engine_ = std::make_unique<ServiceEngine>(std::move(model), app->store_.get(), options);
+
+  SessionSettings settings;
+  settings.max_frame_bytes = config.max_frame_bytes;
+  app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_,
+                                                   settings, app->store_.get());
+  app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
+  return app;
+}
+
+Status ServerApp::start() {
+  if (Status listening = listener_->start(config_.agents_listen); !listening) {
+    return listening;
+  }
+  if (Status serving = http_->start(config_.http_listen); !serving) {
+    return serving;
+  }
+  armTick();
+  io_thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
+  return Status::success();
+}
+
+void ServerApp::stop() {
+  if (http_) {
+    http_->stop();
+  }
+  if (listener_) {
+    asio::post(io_, [this] { listener_->stop(); });
+  }
+  io_.stop();
+  if (io_thread_.joinable()) {
+    io_thread_.join();
+  }
+  if (store_) {
+    store_->flush();
+  }
+}
+
+uint16_t ServerApp::agentPort() const { return listener_->port(); }
+uint16_t ServerApp::httpPort() const { return http_->port(); }
+
+void ServerApp::armTick() {
+  // Staleness and agent grace are judged once a second; states therefore turn UNKNOWN within
+  // a second of their deadline.
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](const std::error_code& error) {
+    if (error) {
+      return;
+    }
+    engine_->tick(nowMs());
+    armTick();
+  });
+}
+
+}  // namespace bsm::server

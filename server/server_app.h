@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "common/result.h"
+#include "server/server_config.h"
+
+namespace bsm::server {
+
+class AgentListener;
+class HttpApi;
+class ServiceEngine;
+class SqliteStateStore;
+
+// bsm-server assembled from its configuration: state store, service engine, agent listener
+// and HTTP API, with the threads that drive them.
+class ServerApp {
+ public:
+  // Loads the model, tokens, TLS files and database; throws ConfigError for a bad model and
+  // returns an Error for anything else that stops the server from starting.
+  static Result<std::unique_ptr<ServerApp>> create(const ServerConfig& config);
+  ~ServerApp();
+
+  Status start();
+  void stop();
+
+  uint16_t agentPort() const;
+  uint16_t httpPort() const;
+  ServiceEngine& engine() { return *engine_; }
+
+ private:
+  explicit ServerApp(ServerConfig config);
+  void armTick();
+
+  ServerConfig config_;
+  std::unique_ptr<SqliteStateStore> store_;
+  std::unique_ptr<ServiceEngine> engine_;
+  asio::io_context io_;
+  asio::steady_timer tick_timer_;
+  std::unique_ptr<AgentListener> listener_;
+  std::unique_ptr<HttpApi> http_;
+  std::thread io_thread_;
+};
+
+}  // namespace bsm::server

@@ -1,0 +1,208 @@
+#include "server/service_graph.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace bsm::server {
+
+CheckState applyImpact(CheckState state, Impact impact) {
+  if (impact == Impact::kWarning && severity(state) > severity(CheckState::kWarning)) {
+    return CheckState::kWarning;
+  }
+  return state;
+}
+
+ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(std::move(model)) {
+  const auto& defs = model_->services();
+  services_.resize(defs.size());
+  queued_.assign(defs.size(), false);
+  for (size_t i = 0; i < defs.size(); ++i) {
+    services_[i].def = &defs[i];
+    for (size_t k = 0; k < defs[i].components.size(); ++k) {
+      const Selector& selector = defs[i].components[k];
+      const size_t kind = selector.kind == SeriesKind::kCheck ? 1 : 0;
+      const SelectorRef ref{static_cast<uint32_t>(i), static_cast<uint32_t>(k)};
+      if (selector.name.literal()) {
+        by_name_[kind][selector.name.pattern()].push_back(ref);
+      } else {
+        by_glob_[kind].push_back(ref);
+      }
+    }
+    for (const auto& dependency : defs[i].depends_on) {
+      const auto child = static_cast<uint32_t>(model_->indexOf(dependency.service));
+      services_[i].children.push_back({child, dependency.impact});
+      services_[child].parents.push_back({static_cast<uint32_t>(i), dependency.impact});
+    }
+  }
+
+  // The model has no cycles, so ranks are well defined; a child's rank is computed before
+  // its parent's by the recursion.
+  std::vector<bool> ranked(services_.size(), false);
+  std::function<uint32_t(uint32_t)> rank = [&](uint32_t at) -> uint32_t {
+    if (!ranked[at]) {
+      uint32_t highest = 0;
+      for (const auto& edge : services_[at].children) {
+        highest = std::max(highest, rank(edge.service) + 1);
+      }
+      services_[at].rank = highest;
+      ranked[at] = true;
+    }
+    return services_[at].rank;
+  };
+  for (uint32_t i = 0; i < services_.size(); ++i) {
+    rank(i);
+    by_rank_.push_back(i);
+  }
+  std::stable_sort(by_rank_.begin(), by_rank_.end(), [this](uint32_t a, uint32_t b) {
+    return services_[a].rank < services_[b].rank;
+  });
+  settle();
+}
+
+std::vector<ComponentId> ServiceGraph::attach(SeriesId id, const Series& series) {
+  const size_t kind = series.kind == SeriesKind::kCheck ? 1 : 0;
+  std::vector<SelectorRef> candidates = by_glob_[kind];
+  if (const auto named = by_name_[kind].find(series.name); named != by_name_[kind].end()) {
+    candidates.insert(candidates.end(), named->second.begin(), named->second.end());
+  }
+  // Model order, so that components appear in the order their selectors are written.
+  std::sort(candidates.begin(), candidates.end());
+
+  std::vector<ComponentId> made;
+  for (const SelectorRef& ref : candidates) {
+    const Selector& selector = services_[ref.service].def->components[ref.selector];
+    if (!selector.matches(series.kind, series.host, series.name, series.labels)) {
+      continue;
+    }
+    Component component;
+    component.service = ref.service;
+    component.selector = ref.selector;
+    component.series = id;
+    const auto component_id = static_cast<ComponentId>(components_.size());
+    components_.push_back(std::move(component));
+    services_[ref.service].components.push_back(component_id);
+    made.push_back(component_id);
+  }
+  return made;
+}
+
+void ServiceGraph::update(ComponentId id, const ComponentVerdict& verdict, int64_t ts_ms,
+                          const Series& series, std::vector<StateChange>& changes) {
+  Component& component = components_[id];
+  const bool state_changed = component.state != verdict.state;
+  if (!state_changed && component.counted == verdict.counted) {
+    component.reason = verdict.reason;
+    return;
+  }
+
+  ServiceNode& node = services_[component.service];
+  if (component.counted) {
+    node.counts.remove(component.state);
+  }
+  if (verdict.counted) {
+    node.counts.add(verdict.state);
+  }
+  if (state_changed) {
+    StateChange change;
+    change.kind = StateChange::Kind::kComponent;
+    change.ts_ms = ts_ms;
+    change.service = node.def->name;
+    change.series_kind = series.kind;
+    change.host = series.host;
+    change.name = series.name;
+    change.labels = series.labels;
+    change.state = verdict.state;
+    change.previous = component.state;
+    change.reason = verdict.reason;
+    changes.push_back(std::move(change));
+    component.since_ms = ts_ms;
+  }
+  component.state = verdict.state;
+  component.reason = verdict.reason;
+  component.counted = verdict.counted;
+  propagate(component.service, ts_ms, changes);
+}
+
+void ServiceGraph::markDirty(uint32_t service) {
+  if (queued_[service]) {
+    return;
+  }
+  queued_[service] = true;
+  dirty_.emplace_back(services_[service].rank, service);
+  std::push_heap(dirty_.begin(), dirty_.end(), std::greater<>());
+}
+
+void ServiceGraph::propagate(uint32_t start, int64_t ts_ms, std::vector<StateChange>& changes) {
+  markDirty(start);
+  while (!dirty_.empty()) {
+    std::pop_heap(dirty_.begin(), dirty_.end(), std::greater<>());
+    const uint32_t at = dirty_.back().second;
+    dirty_.pop_back();
+    queued_[at] = false;
+
+    ServiceNode& node = services_[at];
+    RuleOutcome outcome = node.def->rule.evaluate(node.counts);
+    node.reason = std::move(outcome.reason);
+    if (outcome.state == node.state) {
+      continue;
+    }
+
+    const CheckState previous = node.state;
+    node.state = outcome.state;
+    node.since_ms = ts_ms;
+    StateChange change;
+    change.kind = StateChange::Kind::kService;
+    change.ts_ms = ts_ms;
+    change.service = node.def->name;
+    change.state = node.state;
+    change.previous = previous;
+    change.reason = node.reason;
+    changes.push_back(std::move(change));
+
+    for (const auto& edge : node.parents) {
+      if (edge.impact == Impact::kIgnore) {
+        continue;
+      }
+      const CheckState before = applyImpact(previous, edge.impact);
+      const CheckState after = applyImpact(node.state, edge.impact);
+      if (before == after) {
+        continue;
+      }
+      services_[edge.service].counts.remove(before);
+      services_[edge.service].counts.add(after);
+      markDirty(edge.service);
+    }
+  }
+}
+
+void ServiceGraph::setQuietly(ComponentId id, const ComponentVerdict& verdict, int64_t since_ms) {
+  Component& component = components_[id];
+  component.state = verdict.state;
+  component.reason = verdict.reason;
+  component.counted = verdict.counted;
+  component.since_ms = since_ms;
+}
+
+void ServiceGraph::settle() {
+  for (const uint32_t at : by_rank_) {
+    ServiceNode& node = services_[at];
+    node.counts = StateCounts();
+    for (const ComponentId id : node.components) {
+      if (components_[id].counted) {
+        node.counts.add(components_[id].state);
+      }
+    }
+    for (const auto& edge : node.children) {
+      if (edge.impact == Impact::kIgnore) {
+        node.counts.addIgnored();
+      } else {
+        node.counts.add(applyImpact(services_[edge.service].state, edge.impact));
+      }
+    }
+    RuleOutcome outcome = node.def->rule.evaluate(node.counts);
+    node.state = outcome.state;
+    node.reason = std::move(outcome.reason);
+  }
+}
+
+}  // namespace bsm::server

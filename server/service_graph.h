@@ -1,0 +1,114 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/component_evaluator.h"
+#include "server/rule.h"
+#include "server/series_store.h"
+#include "server/service_model.h"
+#include "server/state_change_sink.h"
+
+namespace bsm::server {
+
+// One series as one service's selector sees it.
+struct Component {
+  uint32_t service = 0;   // index of its service
+  uint32_t selector = 0;  // index into the service's components: list
+  SeriesId series = kNoSeries;
+  CheckState state = CheckState::kUnknown;
+  std::string reason = "no data received yet";
+  bool counted = false;  // takes part in its service's rule (see ComponentVerdict::counted)
+  int64_t since_ms = 0;  // when the state last changed
+  int64_t pending_since_ms = 0;
+  bool scheduled = false;  // has an entry in the engine's staleness queue
+};
+
+struct ServiceEdge {
+  uint32_t service = 0;
+  Impact impact = Impact::kNormal;
+};
+
+struct ServiceNode {
+  const ServiceDef* def = nullptr;
+  std::vector<ServiceEdge> children;  // depends_on, in model order
+  std::vector<ServiceEdge> parents;   // services that depend on this one
+  std::vector<ComponentId> components;
+  StateCounts counts;  // the children's states after impact mapping
+  uint32_t rank = 0;   // 0 without dependencies, else one above its highest child
+  CheckState state = CheckState::kUnknown;
+  std::string reason;
+  int64_t since_ms = 0;
+};
+
+// A child's state as its parent counts it.
+CheckState applyImpact(CheckState state, Impact impact);
+
+// The services of one model, their components and their states.
+//
+// A change of a component's state updates its service's counts and re-evaluates the service;
+// only when the service's state changes do its parents follow, in rank order, so that each
+// service is evaluated once per change even where dependencies form diamonds. The work is
+// proportional to the services above the component, not to the model. Not thread-safe: the
+// engine's lock guards it.
+class ServiceGraph {
+ public:
+  // Every service starts from its rule over its child services and no component.
+  explicit ServiceGraph(std::shared_ptr<const ServiceModel> model);
+
+  const ServiceModel& model() const { return *model_; }
+  const std::shared_ptr<const ServiceModel>& sharedModel() const { return model_; }
+
+  size_t serviceCount() const { return services_.size(); }
+  const ServiceNode& service(size_t index) const { return services_[index]; }
+  size_t componentCount() const { return components_.size(); }
+  const Component& component(ComponentId id) const { return components_[id]; }
+  Component& component(ComponentId id) { return components_[id]; }
+  const Selector& selectorOf(const Component& component) const {
+    return services_[component.service].def->components[component.selector];
+  }
+
+  // Makes one component per selector that matches the series. They wait for data without
+  // counting, so attaching changes no state. Costs the selectors that name the series exactly
+  // plus those with a wildcard in the name, not every selector of the model.
+  std::vector<ComponentId> attach(SeriesId id, const Series& series);
+
+  // Gives a component its new verdict and carries the consequences up the graph, appending
+  // every state change (the component's and its services') to `changes`, stamped ts_ms. A
+  // change of reason alone is kept but is not a state change.
+  void update(ComponentId id, const ComponentVerdict& verdict, int64_t ts_ms, const Series& series,
+              std::vector<StateChange>& changes);
+
+  // For building a graph in one go: sets a verdict without evaluating any service; settle()
+  // then evaluates them all, children first. Records no state change.
+  void setQuietly(ComponentId id, const ComponentVerdict& verdict, int64_t since_ms);
+  void settle();
+  void setSince(size_t service, int64_t since_ms) { services_[service].since_ms = since_ms; }
+
+ private:
+  void propagate(uint32_t start, int64_t ts_ms, std::vector<StateChange>& changes);
+  void markDirty(uint32_t service);
+
+  std::shared_ptr<const ServiceModel> model_;
+  std::vector<ServiceNode> services_;
+  std::vector<uint32_t> by_rank_;  // service indexes, children before parents
+  std::vector<Component> components_;
+
+  // Selectors by kind (metric, check) and literal name, and those whose name is a glob.
+  struct SelectorRef {
+    uint32_t service;
+    uint32_t selector;
+    auto operator<=>(const SelectorRef&) const = default;
+  };
+  std::unordered_map<std::string, std::vector<SelectorRef>> by_name_[2];
+  std::vector<SelectorRef> by_glob_[2];
+
+  // The propagation's work list: a min-heap of (rank, service), reused between changes.
+  std::vector<std::pair<uint32_t, uint32_t>> dirty_;
+  std::vector<bool> queued_;
+};
+
+}  // namespace bsm::server

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/state_change_sink.h"
+
+namespace bsm::server {
+
+// What the server keeps about an agent across restarts.
+struct AgentRecord {
+  std::string id;
+  std::string address;  // "ip:port" of its latest session
+  int64_t last_seen_ms = 0;
+  // Highest batch sequence applied for it: the stream answers Hello with it and drops batches
+  // at or below it, which makes delivery exactly-once across server restarts.
+  uint64_t last_applied_seq = 0;
+};
+
+// A question to the state history. Either `service` (that service's own changes) or `host`
+// with `name` (a component's changes, whichever services select it).
+struct HistoryQuery {
+  std::string service;
+  std::string host;
+  std::optional<SeriesKind> kind;  // with host: check or metric; empty matches both
+  std::string name;
+  int64_t from_ms = 0;        // inclusive
+  int64_t to_ms = INT64_MAX;  // exclusive
+  size_t limit = 1000;        // the newest `limit` changes in the range, returned oldest first
+};
+
+// Durable state: the history of state changes and the agent registry. SQLite for one server;
+// the interface is the seam for a shared database (PostgreSQL) when several servers run.
+//
+// Writes (record, saveAgent, saveAgentContact) only queue and return at once; reads see
+// everything queued before them once flush() returns.
+class StateStore : public StateChangeSink {
+ public:
+  // Every agent ever saved, sorted by id.
+  virtual std::vector<AgentRecord> loadAgents() = 0;
+  virtual std::optional<AgentRecord> findAgent(const std::string& id) = 0;
+  // The whole row: used by the stream after it applied a batch.
+  virtual void saveAgent(const AgentRecord& agent) = 0;
+  // Address and last contact only, keeping the stored sequence: used by the engine on
+  // connects and disconnects, which know nothing of sequences.
+  virtual void saveAgentContact(const std::string& id, const std::string& address,
+                                int64_t last_seen_ms) = 0;
+
+  virtual std::vector<StateChange> history(const HistoryQuery& query) = 0;
+
+  // Returns once everything queued before the call is on disk.
+  virtual void flush() = 0;
+};
+
+}  // namespace bsm::server
