@@ -41,7 +41,7 @@ void BatchQueue::acknowledge(uint64_t seq) {
 }
 
 std::vector<std::shared_ptr<const PendingBatch>> BatchQueue::after(uint64_t after,
-                                                                  size_t limit) const {
+                                                                   size_t limit) const {
   std::vector<std::shared_ptr<const PendingBatch>> out;
   std::lock_guard lock(mutex_);
   for (const auto& batch : batches_) {

@@ -15,8 +15,8 @@ void Batcher::add(const plugins::InputSettings& input, const Sample& sample) {
   if (!id) {
     if (rejected_series_++ % 1000 == 0) {
       logging::get("agent")->error(
-          "series table full, dropping new series input={} name={} rejected_total={}",
-          input.name, sample.name, rejected_series_);
+          "series table full, dropping new series input={} name={} rejected_total={}", input.name,
+          sample.name, rejected_series_);
     }
     return;
   }

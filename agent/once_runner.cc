@@ -16,23 +16,28 @@ namespace {
 class CollectingEmitter : public plugins::Emitter {
  public:
   void emit(Sample sample) override {
-    nlohmann::json line = {{"kind", "sample"},      {"host", sample.host},
-                           {"name", sample.name},   {"labels", sample.labels},
-                           {"value", sample.value}, {"unit", sample.unit},
+    nlohmann::json line = {{"kind", "sample"},
+                           {"host", sample.host},
+                           {"name", sample.name},
+                           {"labels", sample.labels},
+                           {"value", sample.value},
+                           {"unit", sample.unit},
                            {"ts", formatRfc3339(sample.ts_ms)}};
-    if (sample.warn) line["warn"] = *sample.warn;
-    if (sample.crit) line["crit"] = *sample.crit;
-    if (sample.min) line["min"] = *sample.min;
-    if (sample.max) line["max"] = *sample.max;
+    if (sample.warn)
+      line["warn"] = *sample.warn;
+    if (sample.crit)
+      line["crit"] = *sample.crit;
+    if (sample.min)
+      line["min"] = *sample.min;
+    if (sample.max)
+      line["max"] = *sample.max;
     add(std::move(line));
   }
   void emit(CheckResult result) override {
-    nlohmann::json line = {{"kind", "check"},
-                           {"host", result.host},
-                           {"name", result.name},
-                           {"state", std::string(toString(result.state))},
-                           {"output", result.output},
-                           {"ts", formatRfc3339(result.ts_ms)}};
+    nlohmann::json line = {
+        {"kind", "check"},         {"host", result.host},
+        {"name", result.name},     {"state", std::string(toString(result.state))},
+        {"output", result.output}, {"ts", formatRfc3339(result.ts_ms)}};
     if (!result.labels.empty()) {
       line["labels"] = result.labels;
     }

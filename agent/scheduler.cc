@@ -19,7 +19,9 @@ Scheduler::Scheduler(std::vector<std::unique_ptr<plugins::Input>>& inputs, Batch
   }
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 void Scheduler::start() {
   for (auto& slot : slots_) {

@@ -19,8 +19,7 @@ namespace bsm::agent {
 // (counted and logged) rather than running twice at once or queueing up behind itself.
 class Scheduler {
  public:
-  Scheduler(std::vector<std::unique_ptr<plugins::Input>>& inputs, Batcher& batcher,
-            size_t threads);
+  Scheduler(std::vector<std::unique_ptr<plugins::Input>>& inputs, Batcher& batcher, size_t threads);
   ~Scheduler();
 
   void start();

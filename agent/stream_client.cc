@@ -156,11 +156,11 @@ void StreamClient::connect() {
           fail(session, "cannot resolve " + server_.host_port.host + ": " + error.message());
           return;
         }
-        asio::async_connect(session->stream.lowest_layer(), endpoints,
-                            [this, session](const std::error_code& error,
-                                            const asio::ip::tcp::endpoint&) {
-                              onConnected(session, error);
-                            });
+        asio::async_connect(
+            session->stream.lowest_layer(), endpoints,
+            [this, session](const std::error_code& error, const asio::ip::tcp::endpoint&) {
+              onConnected(session, error);
+            });
       });
 }
 
@@ -179,10 +179,9 @@ void StreamClient::onConnected(const std::shared_ptr<Session>& session,
   // from our CA (an agent's certificate would pass the CA check alone).
   SSL_set_tlsext_host_name(session->stream.native_handle(), server_.host_port.host.c_str());
   session->stream.set_verify_callback(asio::ssl::host_name_verification(server_.host_port.host));
-  session->stream.async_handshake(asio::ssl::stream_base::client,
-                                  [this, session](const std::error_code& error) {
-                                    onHandshake(session, error);
-                                  });
+  session->stream.async_handshake(
+      asio::ssl::stream_base::client,
+      [this, session](const std::error_code& error) { onHandshake(session, error); });
 }
 
 void StreamClient::onHandshake(const std::shared_ptr<Session>& session,
@@ -207,11 +206,10 @@ void StreamClient::onHandshake(const std::shared_ptr<Session>& session,
 }
 
 void StreamClient::readMore(const std::shared_ptr<Session>& session) {
-  session->stream.async_read_some(
-      asio::buffer(session->buffer),
-      [this, session](const std::error_code& error, size_t bytes) {
-        onRead(session, error, bytes);
-      });
+  session->stream.async_read_some(asio::buffer(session->buffer),
+                                  [this, session](const std::error_code& error, size_t bytes) {
+                                    onRead(session, error, bytes);
+                                  });
 }
 
 void StreamClient::onRead(const std::shared_ptr<Session>& session, const std::error_code& error,
@@ -338,10 +336,14 @@ bool StreamClient::encodeBatch(Session& session, const PendingBatch& batch,
     sample->set_series(metric.series);
     sample->set_ts_ms(metric.ts_ms);
     sample->set_value(metric.value);
-    if (metric.warn) sample->set_warn(*metric.warn);
-    if (metric.crit) sample->set_crit(*metric.crit);
-    if (metric.min) sample->set_min(*metric.min);
-    if (metric.max) sample->set_max(*metric.max);
+    if (metric.warn)
+      sample->set_warn(*metric.warn);
+    if (metric.crit)
+      sample->set_crit(*metric.crit);
+    if (metric.min)
+      sample->set_min(*metric.min);
+    if (metric.max)
+      sample->set_max(*metric.max);
   }
   for (const auto& check : batch.checks) {
     define(check.series);

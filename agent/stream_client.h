@@ -28,8 +28,8 @@ namespace bsm::agent {
 // I/O thread, which also seals due batches.
 class StreamClient {
  public:
-  StreamClient(std::string agent_id, ServerEndpoint server, SeriesTable& series,
-               BatchQueue& queue, Batcher& batcher);
+  StreamClient(std::string agent_id, ServerEndpoint server, SeriesTable& series, BatchQueue& queue,
+               Batcher& batcher);
   ~StreamClient();
 
   // Loads the TLS files (failing with the file's name) and starts connecting.
@@ -48,8 +48,7 @@ class StreamClient {
   void onConnected(const std::shared_ptr<Session>& session, const std::error_code& error);
   void onHandshake(const std::shared_ptr<Session>& session, const std::error_code& error);
   void readMore(const std::shared_ptr<Session>& session);
-  void onRead(const std::shared_ptr<Session>& session, const std::error_code& error,
-              size_t bytes);
+  void onRead(const std::shared_ptr<Session>& session, const std::error_code& error, size_t bytes);
   void handle(const std::shared_ptr<Session>& session, const bsm::v1::Envelope& envelope);
   void pump();
   void send(const std::shared_ptr<Session>& session, const bsm::v1::Envelope& envelope);

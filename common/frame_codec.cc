@@ -2,8 +2,7 @@
 
 namespace bsm {
 
-Status appendFrame(const bsm::v1::Envelope& envelope, uint32_t max_frame_bytes,
-                   std::string& out) {
+Status appendFrame(const bsm::v1::Envelope& envelope, uint32_t max_frame_bytes, std::string& out) {
   const size_t size = envelope.ByteSizeLong();
   if (size > max_frame_bytes) {
     return Error{"frame of " + std::to_string(size) + " bytes exceeds the limit of " +
@@ -16,8 +15,7 @@ Status appendFrame(const bsm::v1::Envelope& envelope, uint32_t max_frame_bytes,
   header[1] = static_cast<unsigned char>(size >> 16);
   header[2] = static_cast<unsigned char>(size >> 8);
   header[3] = static_cast<unsigned char>(size);
-  if (!envelope.SerializeToArray(out.data() + start + kFrameHeaderBytes,
-                                 static_cast<int>(size))) {
+  if (!envelope.SerializeToArray(out.data() + start + kFrameHeaderBytes, static_cast<int>(size))) {
     out.resize(start);
     return Error{"cannot serialize the envelope"};
   }

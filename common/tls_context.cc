@@ -17,9 +17,8 @@ std::string openSslErrors() {
 }
 
 Result<std::shared_ptr<asio::ssl::context>> makeTlsContext(const TlsFiles& files, TlsRole role) {
-  auto context = std::make_shared<asio::ssl::context>(role == TlsRole::kServer
-                                                          ? asio::ssl::context::tls_server
-                                                          : asio::ssl::context::tls_client);
+  auto context = std::make_shared<asio::ssl::context>(
+      role == TlsRole::kServer ? asio::ssl::context::tls_server : asio::ssl::context::tls_client);
   SSL_CTX* native = context->native_handle();
   ERR_clear_error();
   // TLS 1.2 is the floor the design promises; OpenSSL negotiates 1.3 when both sides have it.

@@ -14,8 +14,7 @@ AgentListener::AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::co
 
 Status AgentListener::start(const HostPort& listen) {
   std::error_code error;
-  const auto address =
-      asio::ip::make_address(listen.host.empty() ? "0.0.0.0" : listen.host, error);
+  const auto address = asio::ip::make_address(listen.host.empty() ? "0.0.0.0" : listen.host, error);
   if (error) {
     return Error{"agent listen address '" + listen.host + "' is not an IP address"};
   }

@@ -18,8 +18,8 @@ namespace bsm::server {
 class AgentListener {
  public:
   // `store`, when given, keeps each agent's applied sequence across restarts.
-  AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
-                IngestTarget& ingest, SessionSettings settings, StateStore* store = nullptr);
+  AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, IngestTarget& ingest,
+                SessionSettings settings, StateStore* store = nullptr);
 
   // Binds and starts accepting; port 0 picks a free port (see port()).
   Status start(const HostPort& listen);

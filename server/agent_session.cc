@@ -54,7 +54,9 @@ AgentSession::AgentSession(asio::ip::tcp::socket socket, asio::ssl::context& tls
   context_.stats.sessions_active++;
 }
 
-AgentSession::~AgentSession() { context_.stats.sessions_active--; }
+AgentSession::~AgentSession() {
+  context_.stats.sessions_active--;
+}
 
 void AgentSession::start() {
   context_.stats.sessions_accepted++;
@@ -69,10 +71,9 @@ void AgentSession::start() {
                   std::to_string(self->context_.settings.handshake_timeout.count()) + " ms");
     }
   });
-  stream_.async_handshake(asio::ssl::stream_base::server,
-                          [self = shared_from_this()](const std::error_code& error) {
-                            self->onHandshake(error);
-                          });
+  stream_.async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](const std::error_code& error) { self->onHandshake(error); });
 }
 
 void AgentSession::onHandshake(const std::error_code& error) {
@@ -85,8 +86,7 @@ void AgentSession::onHandshake(const std::error_code& error) {
     if (reason.empty()) {
       reason = error.message();
     }
-    logger()->warn("TLS handshake refused peer={} reason=\"{}\"; connection closed", peer_,
-                   reason);
+    logger()->warn("TLS handshake refused peer={} reason=\"{}\"; connection closed", peer_, reason);
     closing_ = true;
     finish();
     return;
@@ -167,8 +167,7 @@ bool AgentSession::handle(bsm::v1::Envelope& envelope) {
       return false;
     default:
       context_.stats.protocol_errors++;
-      close("unexpected message number " + std::to_string(envelope.body_case()) +
-            " from an agent");
+      close("unexpected message number " + std::to_string(envelope.body_case()) + " from an agent");
       return false;
   }
 }
@@ -201,9 +200,9 @@ bool AgentSession::handleHello(const bsm::v1::Hello& hello) {
   welcome->set_heartbeat_interval_ms(
       static_cast<uint32_t>(context_.settings.heartbeat_interval.count()));
   send(reply);
-  logger()->info("agent connected agent={} peer={} version={} host={} last_acked_seq={}",
-                 agent_id_, peer_, hello.version().substr(0, 64),
-                 hello.facts().hostname().substr(0, 256), hello.last_acked_seq());
+  logger()->info("agent connected agent={} peer={} version={} host={} last_acked_seq={}", agent_id_,
+                 peer_, hello.version().substr(0, 64), hello.facts().hostname().substr(0, 256),
+                 hello.last_acked_seq());
   armIdleTimer();
   armHeartbeat();
   return true;
@@ -226,8 +225,8 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
     }
     SeriesKey series;
     series.agent_id = agent_id_;
-    series.kind = def.kind() == bsm::v1::SERIES_KIND_CHECK ? SeriesKind::kCheck
-                                                           : SeriesKind::kMetric;
+    series.kind =
+        def.kind() == bsm::v1::SERIES_KIND_CHECK ? SeriesKind::kCheck : SeriesKind::kMetric;
     series.host = def.host().empty() ? agent_id_ : def.host();
     series.name = def.name();
     for (const auto& label : def.labels()) {
@@ -275,10 +274,14 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
       metric.series = it->second;
       metric.ts_ms = sample.ts_ms();
       metric.value = sample.value();
-      if (sample.has_warn()) metric.warn = sample.warn();
-      if (sample.has_crit()) metric.crit = sample.crit();
-      if (sample.has_min()) metric.min = sample.min();
-      if (sample.has_max()) metric.max = sample.max();
+      if (sample.has_warn())
+        metric.warn = sample.warn();
+      if (sample.has_crit())
+        metric.crit = sample.crit();
+      if (sample.has_min())
+        metric.min = sample.min();
+      if (sample.has_max())
+        metric.max = sample.max();
     }
     std::vector<IngestCheck> checks;
     checks.reserve(static_cast<size_t>(batch.checks_size()));
@@ -314,6 +317,8 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
     context_.stats.checks_applied += checks.size();
   }
 
+  // A busy agent sends batches instead of heartbeats; both count as contact.
+  context_.ingest.agentSeen(agent_id_, nowMs());
   bsm::v1::Envelope reply;
   reply.mutable_ack()->set_seq(batch.seq());
   send(reply);
@@ -364,8 +369,7 @@ void AgentSession::armIdleTimer() {
     const auto idle = std::chrono::steady_clock::now() - self->last_received_;
     if (idle >= self->context_.settings.idle_timeout) {
       self->close("nothing received for " +
-                  std::to_string(
-                      std::chrono::duration_cast<std::chrono::seconds>(idle).count()) +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(idle).count()) +
                   " s (no heartbeat)");
       return;
     }

@@ -15,7 +15,9 @@ namespace bsm::server {
 
 ServerApp::ServerApp(ServerConfig config) : config_(std::move(config)), tick_timer_(io_) {}
 
-ServerApp::~ServerApp() { stop(); }
+ServerApp::~ServerApp() {
+  stop();
+}
 
 Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config) {
   auto log = logging::get("server");
@@ -46,8 +48,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
 
   SessionSettings settings;
   settings.max_frame_bytes = config.max_frame_bytes;
-  app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_,
-                                                   settings, app->store_.get());
+  app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_, settings,
+                                                   app->store_.get());
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
   return app;
 }
@@ -83,8 +85,12 @@ void ServerApp::stop() {
   }
 }
 
-uint16_t ServerApp::agentPort() const { return listener_->port(); }
-uint16_t ServerApp::httpPort() const { return http_->port(); }
+uint16_t ServerApp::agentPort() const {
+  return listener_->port();
+}
+uint16_t ServerApp::httpPort() const {
+  return http_->port();
+}
 
 void ServerApp::armTick() {
   // Staleness and agent grace are judged once a second; states therefore turn UNKNOWN within

@@ -86,6 +86,9 @@ Result<SeriesId> ServiceEngine::tryDefineSeries(const SeriesKey& key) {
   const SeriesId id = defined->id;
   Series& series = *series_.find(id);
   if (!defined->created) {
+    // TODO: components that showed "agent X disconnected" for the previous owner keep that
+    // reason until the new owner's first value arrives (within one interval); re-evaluating
+    // here needs a time, which defineSeries is not given.
     if (defined->previous_owner != key.agent_id) {
       agents_.transfer(id, defined->previous_owner, key.agent_id);
       rulesLog()->info("series changed owner series=\"{}\" from={} to={}", series.describe(),
@@ -142,6 +145,11 @@ Status ServiceEngine::apply(std::span<const MetricPoint> metrics,
     }
   }
 
+  // Each point is applied and propagated on its own, in order, so that the history keeps the
+  // agent's order of events.
+  // TODO: when two components of one batch change together, a service can record a state it
+  // held for no time at all (OK -> WARNING -> CRITICAL at one timestamp); settling the whole
+  // batch before publishing would drop that, at the cost of losing the order within it.
   advanceClock(received_ms);
   std::vector<StateChange> changes;
   auto take = [&](Series& series, int64_t ts_ms) {
@@ -386,18 +394,8 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
         if (old.state == verdict.state) {
           since = old.since_ms;
         } else {
-          StateChange change;
-          change.kind = StateChange::Kind::kComponent;
-          change.ts_ms = now_ms;
-          change.service = service;
-          change.series_kind = series.kind;
-          change.host = series.host;
-          change.name = series.name;
-          change.labels = series.labels;
-          change.state = verdict.state;
-          change.previous = old.state;
-          change.reason = verdict.reason;
-          changes.push_back(std::move(change));
+          changes.push_back(
+              componentChange(service, series, verdict.state, old.state, verdict.reason, now_ms));
         }
       }
       next->setQuietly(component_id, verdict, since);

@@ -12,6 +12,22 @@ CheckState applyImpact(CheckState state, Impact impact) {
   return state;
 }
 
+StateChange componentChange(const std::string& service, const Series& series, CheckState state,
+                            CheckState previous, const std::string& reason, int64_t ts_ms) {
+  StateChange change;
+  change.kind = StateChange::Kind::kComponent;
+  change.ts_ms = ts_ms;
+  change.service = service;
+  change.series_kind = series.kind;
+  change.host = series.host;
+  change.name = series.name;
+  change.labels = series.labels;
+  change.state = state;
+  change.previous = previous;
+  change.reason = reason;
+  return change;
+}
+
 ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(std::move(model)) {
   const auto& defs = model_->services();
   services_.resize(defs.size());
@@ -103,18 +119,8 @@ void ServiceGraph::update(ComponentId id, const ComponentVerdict& verdict, int64
     node.counts.add(verdict.state);
   }
   if (state_changed) {
-    StateChange change;
-    change.kind = StateChange::Kind::kComponent;
-    change.ts_ms = ts_ms;
-    change.service = node.def->name;
-    change.series_kind = series.kind;
-    change.host = series.host;
-    change.name = series.name;
-    change.labels = series.labels;
-    change.state = verdict.state;
-    change.previous = component.state;
-    change.reason = verdict.reason;
-    changes.push_back(std::move(change));
+    changes.push_back(componentChange(node.def->name, series, verdict.state, component.state,
+                                      verdict.reason, ts_ms));
     component.since_ms = ts_ms;
   }
   component.state = verdict.state;

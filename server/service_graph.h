@@ -47,6 +47,10 @@ struct ServiceNode {
 // A child's state as its parent counts it.
 CheckState applyImpact(CheckState state, Impact impact);
 
+// The record of a change of state of the component that `service` made of `series`.
+StateChange componentChange(const std::string& service, const Series& series, CheckState state,
+                            CheckState previous, const std::string& reason, int64_t ts_ms);
+
 // The services of one model, their components and their states.
 //
 // A change of a component's state updates its service's counts and re-evaluates the service;

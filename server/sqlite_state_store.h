@@ -23,6 +23,10 @@ namespace bsm::server {
 // ingest never waits for the disk; the queue is bounded and, when the disk cannot keep up,
 // further state changes are dropped and counted rather than taking the server's memory.
 // Destruction writes out everything still queued: a clean shutdown loses nothing.
+//
+// TODO: nothing prunes the transitions table, so it grows for as long as the server runs;
+// a retention period has to wait for the SLA ledger, which decides how far back history is
+// still needed.
 class SqliteStateStore final : public StateStore {
  public:
   struct Options {

@@ -22,9 +22,9 @@ struct ComponentView {
   std::string reason;           // e.g. "value 9.2 > 8 (crit)", "no data for 30s"
   std::optional<double> value;  // metrics only, latest value
   std::string unit;
-  std::string output;        // checks only, latest plugin output
-  int64_t since_ms = 0;      // when the state last changed
-  int64_t last_seen_ms = 0;  // time of the latest sample or result
+  std::string output;          // checks only, latest plugin output
+  int64_t since_ms = 0;        // when the state last changed
+  int64_t last_seen_ms = 0;    // time of the latest sample or result
   std::vector<double> recent;  // metrics only: the latest values, oldest first (up to 16)
 };
 

@@ -7,11 +7,11 @@
 #include <mutex>
 #include <thread>
 
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <asio/connect.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
-#include <gtest/gtest.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "agent/batch_queue.h"
 #include "agent/batcher.h"
@@ -260,8 +260,8 @@ struct AgentHarness {
   static agent::ServerEndpoint endpoint(const testing::TestPki& pki, const std::string& id,
                                         uint16_t port) {
     const auto files = pki.files(id);
-    return {"127.0.0.1:" + std::to_string(port), {"127.0.0.1", port}, files.ca, files.cert,
-            files.key};
+    return {
+        "127.0.0.1:" + std::to_string(port), {"127.0.0.1", port}, files.ca, files.cert, files.key};
   }
   void addSample(const std::string& name, double value) {
     Sample sample;

@@ -31,8 +31,8 @@ TEST(ConfigFileTest, NamesLineOfUnknownKey) {
 
 TEST(ConfigFileTest, NamesLineOfBadDuration) {
   const auto file = ConfigFile::parse("a: 1\ninterval: ten\n", "x.yaml");
-  const std::string error = errorOf(
-      [&] { file.getDuration(file.root(), "interval", std::chrono::milliseconds(1)); });
+  const std::string error =
+      errorOf([&] { file.getDuration(file.root(), "interval", std::chrono::milliseconds(1)); });
   EXPECT_NE(error.find("x.yaml:2:11"), std::string::npos) << error;
 }
 
