@@ -11,6 +11,9 @@
 
 namespace bsm::agent {
 
+// TODO: batches live in memory only, so an agent restarted while the server is unreachable
+// loses what it had queued; a bounded disk spool that survives restarts replaces this queue.
+//
 // Sealed batches from the moment they are made until the server acknowledges them. Bounded:
 // when full, the oldest batch is dropped and counted, because recent values matter more to a
 // live service state than old ones. Thread-safe.

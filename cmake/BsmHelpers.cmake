@@ -4,6 +4,11 @@ target_compile_options(bsm_build_flags INTERFACE -Wall -Wextra)
 if(BSM_WERROR)
   target_compile_options(bsm_build_flags INTERFACE -Werror)
 endif()
+if(BSM_FUZZ)
+  # Every library is instrumented for coverage; the fuzz targets add libFuzzer's main.
+  target_compile_options(bsm_build_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(bsm_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
 if(BSM_SANITIZE)
   target_compile_options(bsm_build_flags INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

@@ -4,11 +4,19 @@
 #include <mutex>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "server/service_engine.h"
 
 namespace bsm::server {
 
 namespace {
+
+void appendCulprits(ServiceView& view, const std::string& culprits) {
+  if (!culprits.empty()) {
+    view.reason += ": " + culprits;
+  }
+}
 
 ServiceView summary(const ServiceNode& node) {
   ServiceView view;
@@ -20,6 +28,48 @@ ServiceView summary(const ServiceNode& node) {
   view.reason = node.reason;
   view.since_ms = node.since_ms;
   return view;
+}
+
+// Names up to three children that hold the service in its state, so that "worst of 3
+// children is WARNING" also says which. Computed when read, not on every propagation, because
+// it costs a pass over the children and only a reader wants it.
+std::string culprits(const ServiceGraph& graph, const SeriesStore& series,
+                     const ServiceNode& node) {
+  if (node.state == CheckState::kOk || node.counts.total() == 0) {
+    return {};
+  }
+  constexpr size_t kMaxNamed = 3;
+  std::vector<std::string> names;
+  size_t matching = 0;
+  for (const auto& edge : node.children) {
+    const ServiceNode& child = graph.service(edge.service);
+    if (edge.impact != Impact::kIgnore && applyImpact(child.state, edge.impact) == node.state) {
+      if (matching++ < kMaxNamed) {
+        names.push_back(child.def->name);
+      }
+    }
+  }
+  for (const ComponentId id : node.components) {
+    const Component& component = graph.component(id);
+    if (component.counted && component.state == node.state) {
+      if (matching++ < kMaxNamed) {
+        const Series* found = series.find(component.series);
+        names.push_back(found == nullptr ? "?" : found->host + " " + found->name);
+      }
+    }
+  }
+  if (names.empty()) {
+    return {};
+  }
+  std::string text;
+  for (const auto& name : names) {
+    text += text.empty() ? "" : ", ";
+    text += name;
+  }
+  if (matching > names.size()) {
+    text += fmt::format(" and {} more", matching - names.size());
+  }
+  return text;
 }
 
 }  // namespace
@@ -64,6 +114,7 @@ std::vector<ServiceView> ServiceEngine::services() const {
   out.reserve(graph_->serviceCount());
   for (size_t i = 0; i < graph_->serviceCount(); ++i) {
     out.push_back(summary(graph_->service(i)));
+    appendCulprits(out.back(), culprits(*graph_, series_, graph_->service(i)));
   }
   std::sort(out.begin(), out.end(), [](const ServiceView& a, const ServiceView& b) {
     return std::tie(a.criticality, a.name) < std::tie(b.criticality, b.name);
@@ -79,6 +130,7 @@ std::optional<ServiceView> ServiceEngine::service(const std::string& name) const
   }
   const ServiceNode& node = graph_->service(index);
   ServiceView view = summary(node);
+  appendCulprits(view, culprits(*graph_, series_, node));
   view.components.reserve(node.components.size());
   for (const ComponentId id : node.components) {
     view.components.push_back(componentView(graph_->component(id)));

@@ -59,6 +59,9 @@ TEST(ServiceEngineTest, RulesOverThreeHosts) {
 
   h.feed.check(web3, CRIT, kT0 + 1000);
   EXPECT_EQ(stateOf(h.engine, "worst-pool"), CRIT);
+  // The reason names the child that holds the service down.
+  EXPECT_EQ(reasonOf(h.engine, "worst-pool"),
+            "worst of 3 children is CRITICAL (1 CRITICAL, 2 OK): web-3 http");
   EXPECT_EQ(stateOf(h.engine, "best-pool"), OK);
   EXPECT_EQ(stateOf(h.engine, "pool"), OK);
   EXPECT_EQ(reasonOf(h.engine, "pool"), "2 of 3 children OK, at least 2 needed (1 CRITICAL, 2 OK)");
@@ -254,7 +257,7 @@ TEST(ServiceEngineTest, DiamondChangesTopServiceOnce) {
   h.feed.check(pg, CRIT, kT0 + 1000);
   EXPECT_EQ(h.sink.serviceChanges("top").size(), 1u);
   EXPECT_EQ(stateOf(h.engine, "top"), CRIT);
-  EXPECT_EQ(reasonOf(h.engine, "top"), "all 2 children CRITICAL");
+  EXPECT_EQ(reasonOf(h.engine, "top"), "all 2 children CRITICAL: left, right");
 }
 
 TEST(ServiceEngineTest, ComponentGoesStaleAfterThreeIntervals) {
@@ -295,7 +298,7 @@ TEST(ServiceEngineTest, FreshDataPushesStalenessBack) {
   }
   h.engine.tick(kT0 + 75'001);
   EXPECT_EQ(stateOf(h.engine, "web"), UNKN);
-  EXPECT_EQ(reasonOf(h.engine, "web"), "its only child is UNKNOWN");
+  EXPECT_EQ(reasonOf(h.engine, "web"), "its only child is UNKNOWN: web-1 http");
 }
 
 TEST(ServiceEngineTest, SeriesThatNeverDeliversCountsAsUnknownAfterStaleness) {
