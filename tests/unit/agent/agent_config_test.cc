@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/config_file.h"
+
 namespace bsm::agent {
 namespace {
 
