@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "common/certificate_authority.h"
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "plugins/input_registry.h"
@@ -54,8 +55,9 @@ AgentConfig AgentConfig::load(const std::string& path) {
     file.rejectUnknownKeys(agent, {"id"}, "agent");
     config.id = file.getOptionalString(agent, "id").value_or(config.id);
   }
-  if (config.id.empty() || config.id.size() > 253) {
-    file.fail(root["agent"], "agent.id must be 1 to 253 characters");
+  // The id travels as the certificate's CN and names files, so it follows the PKI's rule.
+  if (Status valid = pki::validateCommonName(config.id); !valid) {
+    file.fail(root["agent"] ? root["agent"] : root, "agent.id: " + valid.error().message);
   }
   if (const YAML::Node server = root["server"]; server && !server.IsNull()) {
     config.server = readServer(file, server);
@@ -93,6 +95,9 @@ AgentConfig AgentConfig::load(const std::string& path) {
     file.fail(root, "missing required key 'inputs' (e.g. inputs: [{plugin: system}])");
   }
   file.requireSequence(inputs, "inputs");
+  if (inputs.size() == 0) {
+    file.fail(inputs, "inputs is empty: an agent without inputs has nothing to report");
+  }
   std::set<std::string> names;
   for (const auto& entry : inputs) {
     file.requireMap(entry, "an inputs entry");

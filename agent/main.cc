@@ -14,6 +14,7 @@
 #include "agent/stream_client.h"
 #include "common/config_file.h"
 #include "common/logging.h"
+#include "common/tls_context.h"
 #include "common/version.h"
 
 namespace {
@@ -64,6 +65,18 @@ int main(int argc, char** argv) {
   }
   if (log_level.empty()) {
     bsm::logging::setup(config.log_level);
+  }
+  // The TLS files are checked now rather than at the first connection, so that a wrong file
+  // fails --check-config and the start instead of a retry loop in the log.
+  if (config.server) {
+    const bsm::TlsFiles files{config.server->ca, config.server->cert, config.server->key};
+    auto context = bsm::makeTlsContext(files, bsm::TlsRole::kClient);
+    bsm::Status usable =
+        context ? bsm::checkOwnCertificate(files, config.id) : bsm::Status(context.error());
+    if (!usable) {
+      std::cerr << "bsm-agent: " << config_path << ": server: " << usable.error().message << '\n';
+      return 1;
+    }
   }
   if (check_config) {
     std::cout << config_path << ": OK (agent " << config.id << ", " << config.inputs.size()

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include <openssl/x509v3.h>
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
-#include <asio/ssl/host_name_verification.hpp>
 #include <asio/write.hpp>
 
 #include "common/logging.h"
@@ -176,9 +176,18 @@ void StreamClient::onConnected(const std::shared_ptr<Session>& session,
   std::error_code ignored;
   session->stream.lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
   // The server must prove it is the host we dialled, not just any holder of a certificate
-  // from our CA (an agent's certificate would pass the CA check alone).
-  SSL_set_tlsext_host_name(session->stream.native_handle(), server_.host_port.host.c_str());
-  session->stream.set_verify_callback(asio::ssl::host_name_verification(server_.host_port.host));
+  // from our CA (an agent's certificate would pass the CA check alone). OpenSSL's own check
+  // names the failure ("hostname mismatch", "IP address mismatch") in the handshake error.
+  SSL* ssl = session->stream.native_handle();
+  const std::string& host = server_.host_port.host;
+  std::error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  if (not_ip) {
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+    SSL_set1_host(ssl, host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+  }
   session->stream.async_handshake(
       asio::ssl::stream_base::client,
       [this, session](const std::error_code& error) { onHandshake(session, error); });

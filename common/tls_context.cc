@@ -1,7 +1,11 @@
 #include "common/tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+
+#include <cstdio>
+#include <memory>
 
 namespace bsm {
 
@@ -54,11 +58,9 @@ Result<std::shared_ptr<asio::ssl::context>> makeTlsContext(const TlsFiles& files
   return context;
 }
 
-std::string peerCommonName(SSL* ssl) {
-  X509* cert = SSL_get1_peer_certificate(ssl);
-  if (cert == nullptr) {
-    return {};
-  }
+namespace {
+
+std::string commonNameOf(X509* cert) {
   std::string cn;
   X509_NAME* subject = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -71,6 +73,52 @@ std::string peerCommonName(SSL* ssl) {
     }
     OPENSSL_free(utf8);
   }
+  return cn;
+}
+
+}  // namespace
+
+Status checkOwnCertificate(const TlsFiles& files, const std::string& expected_cn) {
+  using CertPtr = std::unique_ptr<X509, decltype(&X509_free)>;
+  using StorePtr = std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)>;
+  using ContextPtr = std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)>;
+  using FilePtr = std::unique_ptr<FILE, decltype(&fclose)>;
+
+  FilePtr file(fopen(files.cert.c_str(), "r"), &fclose);
+  if (!file) {
+    return Error{"cannot read the certificate " + files.cert};
+  }
+  CertPtr cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) {
+    return Error{files.cert + " holds no PEM certificate: " + openSslErrors()};
+  }
+  StorePtr store(X509_STORE_new(), &X509_STORE_free);
+  if (X509_STORE_load_file(store.get(), files.ca.c_str()) != 1) {
+    return Error{"cannot load the CA certificate " + files.ca + ": " + openSslErrors()};
+  }
+  ContextPtr context(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  X509_STORE_CTX_init(context.get(), store.get(), cert.get(), nullptr);
+  if (X509_verify_cert(context.get()) != 1) {
+    const int error = X509_STORE_CTX_get_error(context.get());
+    return Error{files.cert + " is not usable with the CA " + files.ca + ": " +
+                 X509_verify_cert_error_string(error)};
+  }
+  if (!expected_cn.empty()) {
+    const std::string cn = commonNameOf(cert.get());
+    if (cn != expected_cn) {
+      return Error{files.cert + " is issued to '" + cn + "' but the agent id is '" + expected_cn +
+                   "': the server takes the id from the certificate, so they must match"};
+    }
+  }
+  return Status::success();
+}
+
+std::string peerCommonName(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) {
+    return {};
+  }
+  std::string cn = commonNameOf(cert);
   X509_free(cert);
   return cn;
 }

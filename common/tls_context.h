@@ -17,6 +17,11 @@ enum class TlsRole { kServer, kClient };
 // naming the file that could not be used.
 Result<std::shared_ptr<asio::ssl::context>> makeTlsContext(const TlsFiles& files, TlsRole role);
 
+// Checks our own certificate before it is used: readable, chains to `files.ca`, valid now,
+// and, when `expected_cn` is not empty, issued to that name (an agent's id). The error names
+// the file and what is wrong, so --check-config can catch what the handshake would refuse.
+Status checkOwnCertificate(const TlsFiles& files, const std::string& expected_cn);
+
 // The subject CN of the peer's certificate on a completed handshake, empty when there is none.
 std::string peerCommonName(SSL* ssl);
 

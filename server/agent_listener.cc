@@ -10,7 +10,7 @@ AgentListener::AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::co
       tls_(std::move(tls)),
       acceptor_(io),
       registry_(store),
-      context_{settings, ingest, registry_, stats_} {}
+      context_{settings, ingest, registry_, stats_, refusal_log_} {}
 
 Status AgentListener::start(const HostPort& listen) {
   std::error_code error;
@@ -38,9 +38,12 @@ Status AgentListener::start(const HostPort& listen) {
   return Status::success();
 }
 
-void AgentListener::stop() {
+void AgentListener::stop(const std::string& reason) {
   std::error_code ignored;
   acceptor_.close(ignored);
+  for (const auto& session : registry_.sessions()) {
+    session->close(reason, false);
+  }
 }
 
 void AgentListener::acceptNext() {
@@ -51,6 +54,14 @@ void AgentListener::acceptNext() {
     if (error) {
       // Out of file descriptors and the like: log, and keep accepting others.
       logging::get("stream")->error("accept failed: {}", error.message());
+    } else if (stats_.sessions_active >= context_.settings.max_sessions) {
+      // Past the limit a connection is closed before TLS, which is where the cost lies.
+      stats_.sessions_refused++;
+      if (uint64_t skipped = 0; refusal_log_.allow(skipped)) {
+        logging::get("stream")->warn(
+            "connection refused: {} sessions open, the limit (skipped {} similar lines)",
+            context_.settings.max_sessions, skipped);
+      }
     } else {
       std::error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);

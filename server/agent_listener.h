@@ -23,7 +23,9 @@ class AgentListener {
 
   // Binds and starts accepting; port 0 picks a free port (see port()).
   Status start(const HostPort& listen);
-  void stop();
+  // Stops accepting and ends every agent's session with a Goodbye saying `reason`. Call on the
+  // I/O thread.
+  void stop(const std::string& reason = "server shutting down");
   uint16_t port() const { return port_; }
   const StreamStats& stats() const { return stats_; }
 
@@ -35,6 +37,7 @@ class AgentListener {
   asio::ip::tcp::acceptor acceptor_;
   AgentRegistry registry_;
   StreamStats stats_;
+  LogRateLimiter refusal_log_{20, std::chrono::minutes(1)};
   SessionContext context_;
   uint16_t port_ = 0;
 };

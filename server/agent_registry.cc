@@ -27,6 +27,16 @@ bool AgentRegistry::detach(const std::string& agent_id, const AgentSession* sess
   return true;
 }
 
+std::vector<std::shared_ptr<AgentSession>> AgentRegistry::sessions() const {
+  std::vector<std::shared_ptr<AgentSession>> out;
+  for (const auto& [id, entry] : agents_) {
+    if (auto session = entry.session.lock()) {
+      out.push_back(std::move(session));
+    }
+  }
+  return out;
+}
+
 uint64_t AgentRegistry::lastApplied(const std::string& agent_id) const {
   auto it = agents_.find(agent_id);
   return it == agents_.end() ? 0 : it->second.last_applied;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "server/state_store.h"
 
@@ -27,6 +28,9 @@ class AgentRegistry {
                                        std::shared_ptr<AgentSession> session);
   // Forgets `session` if it is still the current one; returns whether it was.
   bool detach(const std::string& agent_id, const AgentSession* session);
+
+  // Every agent's current session, for closing them all at shutdown.
+  std::vector<std::shared_ptr<AgentSession>> sessions() const;
 
   uint64_t lastApplied(const std::string& agent_id) const;
   void setLastApplied(const std::string& agent_id, uint64_t seq, const std::string& address,

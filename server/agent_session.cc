@@ -41,6 +41,11 @@ CheckState fromWire(bsm::v1::CheckState state) {
   }
 }
 
+// " (12 similar lines skipped)" when a rate limiter withheld some.
+std::string skippedNote(uint64_t skipped) {
+  return skipped == 0 ? "" : " (" + std::to_string(skipped) + " similar lines skipped)";
+}
+
 }  // namespace
 
 AgentSession::AgentSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
@@ -86,7 +91,10 @@ void AgentSession::onHandshake(const std::error_code& error) {
     if (reason.empty()) {
       reason = error.message();
     }
-    logger()->warn("TLS handshake refused peer={} reason=\"{}\"; connection closed", peer_, reason);
+    if (uint64_t skipped = 0; context_.refusal_log.allow(skipped)) {
+      logger()->warn("TLS handshake refused peer={} reason=\"{}\"; connection closed{}", peer_,
+                     reason, skippedNote(skipped));
+    }
     closing_ = true;
     finish();
     return;
@@ -119,7 +127,7 @@ void AgentSession::onRead(const std::error_code& error, size_t bytes) {
       close("connection ended inside a frame (" + std::to_string(decoder_.bufferedBytes()) +
             " bytes of a truncated frame): " + error.message());
     } else if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
-      close("the agent closed the connection");
+      close("the agent closed the connection", false);
     } else {
       close("read failed: " + error.message());
     }
@@ -163,7 +171,7 @@ bool AgentSession::handle(bsm::v1::Envelope& envelope) {
       context_.ingest.agentSeen(agent_id_, nowMs());
       return true;
     case bsm::v1::Envelope::kGoodbye:
-      close("the agent said goodbye: " + envelope.goodbye().reason());
+      close("the agent said goodbye: " + envelope.goodbye().reason(), false);
       return false;
     default:
       context_.stats.protocol_errors++;
@@ -187,7 +195,15 @@ bool AgentSession::handleHello(const bsm::v1::Hello& hello) {
     return false;
   }
   if (auto previous = context_.registry.attach(agent_id_, shared_from_this())) {
-    previous->close("replaced by a new session from " + peer_);
+    // Normal after a network failure the old side has not noticed yet; if it keeps
+    // happening, two running agents share this id (a cloned machine, a copied certificate).
+    if (uint64_t skipped = 0; context_.refusal_log.allow(skipped)) {
+      logger()->warn(
+          "agent={} connected from peer={} while its session from peer={} was still open; "
+          "closing the older one. If this repeats, two agents share this id or certificate{}",
+          agent_id_, peer_, previous->peer_, skippedNote(skipped));
+    }
+    previous->close("replaced by a new session for the same agent id from " + peer_, false);
   }
   welcomed_ = true;
   deadline_.cancel();
@@ -249,6 +265,26 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
     dictionary_[def.id()] = id;
   }
 
+  // Every reference must resolve, duplicate or not: a batch naming a series the session never
+  // defined comes from a broken or hostile agent, and nothing after it can be trusted.
+  auto undefined = [&](uint32_t id) { return dictionary_.find(id) == dictionary_.end(); };
+  for (const auto& sample : batch.samples()) {
+    if (undefined(sample.series())) {
+      context_.stats.protocol_errors++;
+      close("batch seq=" + std::to_string(batch.seq()) + " refers to undefined series " +
+            std::to_string(sample.series()) + "; nothing of it was applied");
+      return false;
+    }
+  }
+  for (const auto& value : batch.checks()) {
+    if (undefined(value.series())) {
+      context_.stats.protocol_errors++;
+      close("batch seq=" + std::to_string(batch.seq()) + " refers to undefined series " +
+            std::to_string(value.series()) + "; nothing of it was applied");
+      return false;
+    }
+  }
+
   const uint64_t last = context_.registry.lastApplied(agent_id_);
   if (batch.seq() != 0 && batch.seq() <= last) {
     // A retry of something already applied (the Ack was lost): acknowledge, apply nothing.
@@ -256,23 +292,33 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
     logger()->debug("duplicate batch agent={} seq={} last_applied={}", agent_id_, batch.seq(),
                     last);
   } else {
+    const int64_t now = nowMs();
+    const int64_t latest_allowed = now + context_.settings.max_clock_ahead.count();
+    auto stamp = [&](int64_t ts_ms) {
+      if (ts_ms <= latest_allowed) {
+        return ts_ms;
+      }
+      context_.stats.timestamps_clamped++;
+      if (!clock_ahead_logged_) {
+        clock_ahead_logged_ = true;
+        logger()->warn(
+            "agent={} peer={} stamps values {} s ahead of the server's clock; taking them as "
+            "stamped on arrival. Check the agent's time synchronisation",
+            agent_id_, peer_, (ts_ms - now) / 1000);
+      }
+      return now;
+    };
     std::vector<IngestMetric> metrics;
     metrics.reserve(static_cast<size_t>(batch.samples_size()));
     for (const auto& sample : batch.samples()) {
-      auto it = dictionary_.find(sample.series());
-      if (it == dictionary_.end()) {
-        context_.stats.protocol_errors++;
-        close("batch seq=" + std::to_string(batch.seq()) + " refers to undefined series " +
-              std::to_string(sample.series()) + "; nothing of it was applied");
-        return false;
-      }
-      if (it->second == kNoSeries) {
+      const SeriesId series = dictionary_.at(sample.series());
+      if (series == kNoSeries) {
         context_.stats.values_refused++;
         continue;
       }
       IngestMetric& metric = metrics.emplace_back();
-      metric.series = it->second;
-      metric.ts_ms = sample.ts_ms();
+      metric.series = series;
+      metric.ts_ms = stamp(sample.ts_ms());
       metric.value = sample.value();
       if (sample.has_warn())
         metric.warn = sample.warn();
@@ -286,18 +332,12 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
     std::vector<IngestCheck> checks;
     checks.reserve(static_cast<size_t>(batch.checks_size()));
     for (const auto& value : batch.checks()) {
-      auto it = dictionary_.find(value.series());
-      if (it == dictionary_.end()) {
-        context_.stats.protocol_errors++;
-        close("batch seq=" + std::to_string(batch.seq()) + " refers to undefined series " +
-              std::to_string(value.series()) + "; nothing of it was applied");
-        return false;
-      }
-      if (it->second == kNoSeries) {
+      const SeriesId series = dictionary_.at(value.series());
+      if (series == kNoSeries) {
         context_.stats.values_refused++;
         continue;
       }
-      checks.push_back({it->second, value.ts_ms(), fromWire(value.state()), value.output()});
+      checks.push_back({series, stamp(value.ts_ms()), fromWire(value.state()), value.output()});
     }
     if (Status applied = context_.ingest.apply(metrics, checks, nowMs()); !applied) {
       context_.stats.protocol_errors++;
@@ -390,7 +430,7 @@ void AgentSession::armHeartbeat() {
   });
 }
 
-void AgentSession::close(const std::string& reason) {
+void AgentSession::close(const std::string& reason, bool fault) {
   if (closing_) {
     return;
   }
@@ -400,10 +440,16 @@ void AgentSession::close(const std::string& reason) {
     if (was_current) {
       context_.ingest.agentDisconnected(agent_id_, nowMs());
     }
-    logger()->info("agent session ended agent={} peer={} reason=\"{}\"", agent_id_, peer_, reason);
-  } else {
-    logger()->warn("connection refused agent={} peer={} reason=\"{}\"",
-                   agent_id_.empty() ? "?" : agent_id_, peer_, reason);
+    if (fault) {
+      logger()->error("agent session cut off agent={} peer={} reason=\"{}\"", agent_id_, peer_,
+                      reason);
+    } else {
+      logger()->info("agent session ended agent={} peer={} reason=\"{}\"", agent_id_, peer_,
+                     reason);
+    }
+  } else if (uint64_t skipped = 0; context_.refusal_log.allow(skipped)) {
+    logger()->warn("connection refused agent={} peer={} reason=\"{}\"{}",
+                   agent_id_.empty() ? "?" : agent_id_, peer_, reason, skippedNote(skipped));
   }
 
   // Tell the agent why, if TLS is up; then close once the Goodbye is written, or at once if

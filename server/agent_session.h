@@ -12,6 +12,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "common/frame_codec.h"
+#include "common/log_rate_limiter.h"
 #include "server/ingest_target.h"
 
 namespace bsm::server {
@@ -27,6 +28,11 @@ struct SessionSettings {
   std::chrono::milliseconds idle_timeout{35'000};
   // Series an agent may define in one session; bounds the dictionary's memory.
   size_t max_series = 1'000'000;
+  // Connections held at once; more are closed at accept, so a flood cannot exhaust descriptors.
+  size_t max_sessions = 10'000;
+  // A sample stamped further ahead of the server's clock than this is taken as stamped now: a
+  // clock that ran ahead must not freeze its series once it is set right.
+  std::chrono::milliseconds max_clock_ahead{60'000};
 };
 
 // Everything sessions share; owned by the listener, used from the I/O thread only.
@@ -35,6 +41,8 @@ struct SessionContext {
   IngestTarget& ingest;
   AgentRegistry& registry;
   StreamStats& stats;
+  // Shared by every session for what a misbehaving peer can trigger over and over.
+  LogRateLimiter& refusal_log;
 };
 
 // One agent's TLS connection: handshake, Hello/Welcome, then batches applied and acknowledged
@@ -46,8 +54,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
   void start();
   // Ends the session with `reason` in the log (and in a Goodbye to the agent when the
-  // session got that far).
-  void close(const std::string& reason);
+  // session got that far). A fault (the agent broke the protocol) is logged as an error, a
+  // normal end (goodbye, replacement, shutdown) as info.
+  void close(const std::string& reason, bool fault = true);
 
   const std::string& agentId() const { return agent_id_; }
 
@@ -75,6 +84,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   bool closing_ = false;
   bool writing_ = false;
   bool refused_logged_ = false;
+  bool clock_ahead_logged_ = false;
   FrameDecoder decoder_;
   std::array<char, 64 * 1024> read_buffer_;
   std::deque<std::string> write_queue_;

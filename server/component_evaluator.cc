@@ -1,5 +1,7 @@
 #include "server/component_evaluator.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <ctime>
 
@@ -54,7 +56,11 @@ std::chrono::milliseconds staleAfter(const Selector& selector, const Series& ser
   }
   const auto interval =
       series.interval_ms > 0 ? std::chrono::milliseconds(series.interval_ms) : fallback_interval;
-  return 3 * interval;
+  // Values arrive in batches, up to the agent's batch delay after they were taken, and
+  // staleness is judged on arrival; the floor keeps an input that runs every few hundred
+  // milliseconds from going UNKNOWN between two batches.
+  constexpr std::chrono::milliseconds kMinimumStaleAfter{10'000};
+  return std::max(3 * interval, kMinimumStaleAfter);
 }
 
 ComponentVerdict evaluateComponent(const Selector& selector, const Series& series,

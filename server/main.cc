@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
       bsm::logging::setup(config.log_level);
     }
     if (check_config) {
+      if (bsm::Status valid = bsm::server::ServerApp::validate(config); !valid) {
+        std::cerr << "bsm-server: " << valid.error().message << '\n';
+        return 1;
+      }
       const auto model = bsm::server::ServiceModel::load(config.model_globs);
       std::cout << config_path << ": OK (" << model.services().size() << " services)\n";
       return 0;

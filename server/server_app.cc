@@ -27,14 +27,17 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
 
   auto tokens = readApiTokens(config.admin_token_file, config.read_token_file);
   if (!tokens) {
-    return tokens.error();
+    return Error{config.path + ": tokens: " + tokens.error().message};
   }
   for (const auto& warning : tokens->warnings) {
     log->warn("{}", warning);
   }
   auto tls = makeTlsContext(config.tls, TlsRole::kServer);
   if (!tls) {
-    return tls.error();
+    return Error{config.path + ": tls: " + tls.error().message};
+  }
+  if (Status usable = checkOwnCertificate(config.tls, ""); !usable) {
+    return Error{config.path + ": tls: " + usable.error().message};
   }
   auto store = SqliteStateStore::open(config.data_dir);
   if (!store) {
@@ -52,6 +55,20 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
                                                    app->store_.get());
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
   return app;
+}
+
+Status ServerApp::validate(const ServerConfig& config) {
+  ServiceModel::load(config.model_globs);
+  if (auto tokens = readApiTokens(config.admin_token_file, config.read_token_file); !tokens) {
+    return Error{config.path + ": tokens: " + tokens.error().message};
+  }
+  if (auto tls = makeTlsContext(config.tls, TlsRole::kServer); !tls) {
+    return Error{config.path + ": tls: " + tls.error().message};
+  }
+  if (Status usable = checkOwnCertificate(config.tls, ""); !usable) {
+    return Error{config.path + ": tls: " + usable.error().message};
+  }
+  return Status::success();
 }
 
 Status ServerApp::start() {
@@ -73,8 +90,14 @@ void ServerApp::stop() {
   if (http_) {
     http_->stop();
   }
-  if (listener_) {
+  if (listener_ && io_thread_.joinable()) {
+    // Agents get a Goodbye so that they log a shutdown rather than a broken connection; the
+    // sessions need a moment on the I/O thread to write it.
     asio::post(io_, [this] { listener_->stop(); });
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (listener_->stats().sessions_active > 0 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
   io_.stop();
   if (io_thread_.joinable()) {

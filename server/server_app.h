@@ -25,6 +25,10 @@ class ServerApp {
   static Result<std::unique_ptr<ServerApp>> create(const ServerConfig& config);
   ~ServerApp();
 
+  // What --check-config checks beyond the files' syntax: the model, the token files and the
+  // TLS files. create() runs the same checks.
+  static Status validate(const ServerConfig& config);
+
   Status start();
   void stop();
 

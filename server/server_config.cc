@@ -77,6 +77,14 @@ ServerConfig ServerConfig::load(const std::string& path) {
     }
   }
 
+  if (config.model_globs.empty()) {
+    file.fail(models, "models is empty: name at least one service model file or glob");
+  }
+  if (config.agents_listen.port != 0 && config.agents_listen.port == config.http_listen.port) {
+    file.fail(root["listen"], "listen.agents and listen.http use the same port " +
+                                  std::to_string(config.http_listen.port));
+  }
+
   config.agent_grace = file.getDuration(root, "agent_grace", config.agent_grace);
   const int64_t max_frame = file.getInteger(root, "max_frame_bytes", config.max_frame_bytes);
   if (max_frame < 1024 || max_frame > 256 * 1024 * 1024) {

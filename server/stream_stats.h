@@ -19,6 +19,10 @@ struct StreamStats {
   std::atomic<uint64_t> checks_applied{0};
   // Values dropped because the server refused their series (limits), not the session.
   std::atomic<uint64_t> values_refused{0};
+  // Values stamped too far ahead of the server's clock, taken as stamped on arrival.
+  std::atomic<uint64_t> timestamps_clamped{0};
+  // Connections closed at accept because max_sessions were open.
+  std::atomic<uint64_t> sessions_refused{0};
 };
 
 }  // namespace bsm::server

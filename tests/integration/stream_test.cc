@@ -569,3 +569,59 @@ TEST_F(StreamTest, SilentConnectionIsClosedAfterTheHandshakeTimeout) {
 
 }  // namespace
 }  // namespace bsm
+
+namespace bsm {
+namespace {
+
+TEST_F(StreamTest, ValueStampedFarAheadIsTakenAsStampedOnArrival) {
+  LogCapture log;
+  ServerHarness server(pki_, ingest_);
+  RawClient client(server.port(), pki_.files("web-1"));
+  ASSERT_FALSE(client.handshake());
+  client.hello("web-1");
+  ASSERT_TRUE(client.receive().has_value());
+  auto envelope = batchWithSample(1, 1, true, 0.5);
+  const int64_t hour_ahead = nowMs() + 3'600'000;
+  envelope.mutable_batch()->mutable_samples(0)->set_ts_ms(hour_ahead);
+  client.send(envelope);
+  ASSERT_TRUE(client.receive().has_value());  // Ack
+  ASSERT_EQ(ingest_.appliedCount(), 1u);
+  // Taken as now, so the correct samples after it are not older than it and are not skipped.
+  EXPECT_LE(ingest_.applied()[0].ts_ms, nowMs());
+  EXPECT_TRUE(log.contains("ahead of the server's clock"));
+}
+
+TEST_F(StreamTest, DuplicateBatchReferringToUndefinedSeriesStillEndsSession) {
+  ServerHarness server(pki_, ingest_);
+  RawClient client(server.port(), pki_.files("web-1"));
+  ASSERT_FALSE(client.handshake());
+  client.hello("web-1");
+  ASSERT_TRUE(client.receive().has_value());
+  client.send(batchWithSample(50, 1, true, 1.0));
+  ASSERT_TRUE(client.receive().has_value());
+  client.send(batchWithSample(49, 9, false, 1.0));  // below the applied mark, series 9 unknown
+  EXPECT_NE(client.readUntilClosed().find("undefined series 9"), std::string::npos);
+}
+
+TEST_F(StreamTest, StoppingTheListenerSaysGoodbyeToAgents) {
+  asio::io_context io;
+  auto tls = makeTlsContext(pki_.files("server"), TlsRole::kServer);
+  ASSERT_TRUE(tls.ok());
+  server::AgentListener listener(io, tls.value(), ingest_, {});
+  ASSERT_TRUE(listener.start({"127.0.0.1", 0}).ok());
+  std::thread thread([&] {
+    auto guard = asio::make_work_guard(io);
+    io.run();
+  });
+  RawClient client(listener.port(), pki_.files("web-1"));
+  ASSERT_FALSE(client.handshake());
+  client.hello("web-1");
+  ASSERT_TRUE(client.receive().has_value());
+  asio::post(io, [&] { listener.stop(); });
+  EXPECT_EQ(client.readUntilClosed(), "server shutting down");
+  io.stop();
+  thread.join();
+}
+
+}  // namespace
+}  // namespace bsm

@@ -260,6 +260,20 @@ TEST(ServiceEngineTest, DiamondChangesTopServiceOnce) {
   EXPECT_EQ(reasonOf(h.engine, "top"), "all 2 children CRITICAL: left, right");
 }
 
+TEST(ServiceEngineTest, FastInputIsNotStaleBetweenTwoBatches) {
+  Harness h(R"(services:
+  web:
+    components: [{host: web-1, check: http}]
+)");
+  // Runs every 200 ms, but its values arrive in batches about a second apart.
+  const SeriesId http = h.feed.defineCheck("web-1", "http", /*interval_ms=*/200);
+  h.feed.check(http, OK, kT0);
+  h.engine.tick(kT0 + 2'000);
+  EXPECT_EQ(stateOf(h.engine, "web"), OK);
+  h.engine.tick(kT0 + 10'500);  // past the 10 s floor
+  EXPECT_EQ(stateOf(h.engine, "web"), UNKN);
+}
+
 TEST(ServiceEngineTest, ComponentGoesStaleAfterThreeIntervals) {
   Harness h(R"(services:
   web:
