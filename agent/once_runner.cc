@@ -16,13 +16,13 @@ namespace {
 class CollectingEmitter : public plugins::Emitter {
  public:
   void emit(Sample sample) override {
-    nlohmann::json line = {{"kind", "sample"},
-                           {"host", sample.host},
-                           {"name", sample.name},
-                           {"labels", sample.labels},
-                           {"value", sample.value},
-                           {"unit", sample.unit},
-                           {"ts", formatRfc3339(sample.ts_ms)}};
+    nlohmann::ordered_json line = {{"kind", "sample"},
+                                   {"host", sample.host},
+                                   {"name", sample.name},
+                                   {"labels", sample.labels},
+                                   {"value", sample.value},
+                                   {"unit", sample.unit},
+                                   {"ts", formatRfc3339(sample.ts_ms)}};
     if (sample.warn)
       line["warn"] = *sample.warn;
     if (sample.crit)
@@ -34,7 +34,7 @@ class CollectingEmitter : public plugins::Emitter {
     add(std::move(line));
   }
   void emit(CheckResult result) override {
-    nlohmann::json line = {
+    nlohmann::ordered_json line = {
         {"kind", "check"},         {"host", result.host},
         {"name", result.name},     {"state", std::string(toString(result.state))},
         {"output", result.output}, {"ts", formatRfc3339(result.ts_ms)}};
@@ -43,18 +43,18 @@ class CollectingEmitter : public plugins::Emitter {
     }
     add(std::move(line));
   }
-  std::vector<nlohmann::json> take() {
+  std::vector<nlohmann::ordered_json> take() {
     std::lock_guard lock(mutex_);
     return std::move(lines_);
   }
 
  private:
-  void add(nlohmann::json line) {
+  void add(nlohmann::ordered_json line) {
     std::lock_guard lock(mutex_);
     lines_.push_back(std::move(line));
   }
   std::mutex mutex_;
-  std::vector<nlohmann::json> lines_;
+  std::vector<nlohmann::ordered_json> lines_;
 };
 
 }  // namespace
@@ -91,7 +91,7 @@ int runOnce(AgentConfig& config, std::ostream& out) {
     const std::string error = run->error.get();
     for (const auto& line : run->emitter.take()) {
       // Invalid UTF-8 from a plugin is replaced rather than aborting the whole output.
-      out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      out << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     }
     if (!error.empty()) {
       failures++;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -382,9 +383,11 @@ void HttpApi::reject(const Request& request, Response& response, int status,
 
 void HttpApi::getServices(const Request&, Response& response) const {
   std::vector<ServiceView> services = backend_.services();
-  // Sorted here so that every client sees a stable order, whatever the engine keeps.
-  std::sort(services.begin(), services.end(),
-            [](const ServiceView& a, const ServiceView& b) { return a.name < b.name; });
+  // Sorted here so that every client sees a stable order, whatever the engine keeps: the most
+  // important services first (criticality 1), then by name.
+  std::sort(services.begin(), services.end(), [](const ServiceView& a, const ServiceView& b) {
+    return std::tie(a.criticality, a.name) < std::tie(b.criticality, b.name);
+  });
 
   nlohmann::json list = nlohmann::json::array();
   for (const ServiceView& service : services) {

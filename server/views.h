@@ -37,8 +37,8 @@ struct ChildServiceView {
 struct ServiceView {
   std::string name;
   std::string description;
-  int criticality = 0;
-  std::string rule;  // "worst", "best", "at_least 2", "percent 50"
+  int criticality = 3;  // 1 is the most important; the model's default is 3
+  std::string rule;     // "worst", "best", "at_least 2", "percent 50"
   CheckState state = CheckState::kUnknown;
   std::string reason;
   int64_t since_ms = 0;

@@ -252,7 +252,7 @@ TEST_F(HttpApiTest, UnknownApiPathIsJson404WithTokenAnd401Without) {
   EXPECT_EQ(get("/api/v1/nothing-here", "")->status, 401);
 }
 
-TEST_F(HttpApiTest, ListsServicesSortedByName) {
+TEST_F(HttpApiTest, ListsServicesByCriticalityThenName) {
   const auto result = get("/api/v1/services");
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200);
@@ -261,9 +261,9 @@ TEST_F(HttpApiTest, ListsServicesSortedByName) {
 
   const nlohmann::json services = json(result)["services"];
   ASSERT_EQ(services.size(), 4u);
-  EXPECT_EQ(services[0]["name"], "checkout");
-  EXPECT_EQ(services[1]["name"], "nan");
-  EXPECT_EQ(services[2]["name"], "online-shop");
+  EXPECT_EQ(services[0]["name"], "checkout");     // criticality 1
+  EXPECT_EQ(services[1]["name"], "online-shop");  // criticality 1
+  EXPECT_EQ(services[2]["name"], "nan");          // criticality 3
   EXPECT_EQ(services[3]["name"], "web shop/eu+1");
 
   const nlohmann::json expected = {
