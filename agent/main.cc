@@ -1,5 +1,4 @@
 // bsm-agent: collects this host's metrics and check results and streams them to bsm-server.
-#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -14,22 +13,9 @@
 #include "agent/stream_client.h"
 #include "common/config_file.h"
 #include "common/logging.h"
+#include "common/stop_signals.h"
 #include "common/tls_context.h"
 #include "common/version.h"
-
-namespace {
-
-int waitForStopSignal() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
-  return received;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bsm-agent: collects metrics and check results and streams them to bsm-server"};
@@ -43,16 +29,14 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.set_version_flag("--version", bsm::kVersion);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end here with 0; a usage mistake exits 2, as usage errors do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
-  // Block the stop signals before any thread starts so that every thread inherits the mask
-  // and only sigwait() below sees them. A peer closing a TLS connection must not kill us.
-  std::signal(SIGPIPE, SIG_IGN);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  bsm::blockStopSignals();
 
   bsm::logging::setup(log_level.empty() ? "info" : log_level);
   auto log = bsm::logging::get("agent");
@@ -111,8 +95,7 @@ int main(int argc, char** argv) {
   log->info("bsm-agent {} started agent={} server={} inputs={}", bsm::kVersion, config.id,
             config.server->address, config.inputs.size());
 
-  const int signal = waitForStopSignal();
-  log->info("stopping on signal {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  log->info("stopping on signal {}", bsm::waitForStopSignal());
   scheduler.stop();
   stream.stop(std::chrono::seconds(3));
   log->info("stopped; {} batches were not acknowledged", queue.size());

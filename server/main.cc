@@ -1,12 +1,12 @@
 // bsm-server: receives agents' streams, keeps every business service's state current and
 // answers questions about it over HTTP.
-#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "common/config_file.h"
 #include "common/logging.h"
+#include "common/stop_signals.h"
 #include "common/version.h"
 #include "server/server_app.h"
 #include "server/service_model.h"
@@ -22,15 +22,14 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.set_version_flag("--version", bsm::kVersion);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end here with 0; a usage mistake exits 2, as usage errors do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
-  // Stop signals go to sigwait() below only; a peer closing a socket must not kill us.
-  std::signal(SIGPIPE, SIG_IGN);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  bsm::blockStopSignals();
 
   bsm::logging::setup(log_level.empty() ? "info" : log_level);
   bsm::server::ServerConfig config;
@@ -73,9 +72,7 @@ int main(int argc, char** argv) {
   log->info("bsm-server {} started agents={} http={}:{}", bsm::kVersion,
             config.agents_listen.toString(), config.http_listen.host, server->httpPort());
 
-  int received = 0;
-  sigwait(&signals, &received);
-  log->info("stopping on signal {}", received == SIGINT ? "SIGINT" : "SIGTERM");
+  log->info("stopping on signal {}", bsm::waitForStopSignal());
   server->stop();
   log->info("stopped");
   return 0;

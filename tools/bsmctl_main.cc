@@ -10,6 +10,11 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   bsm::tools::addPkiCommands(app, exit_code);
   bsm::tools::addApiCommands(app, exit_code);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end here with 0; a usage mistake exits 2, as usage errors do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return exit_code;
 }
