@@ -19,6 +19,7 @@ constexpr std::chrono::milliseconds kConnectTimeout{10'000};
 constexpr std::chrono::milliseconds kBackoffBase{500};
 constexpr std::chrono::milliseconds kBackoffCap{30'000};
 constexpr std::chrono::milliseconds kTick{200};
+constexpr std::chrono::milliseconds kStableSession{10'000};
 // Batches sent but not yet acknowledged; enough to keep a long link busy, small enough that a
 // reconnect does not resend much.
 constexpr size_t kWindow = 32;
@@ -67,6 +68,7 @@ struct StreamClient::Session {
   std::chrono::milliseconds heartbeat{10'000};
   std::chrono::steady_clock::time_point last_received;
   std::chrono::steady_clock::time_point last_written;
+  std::chrono::steady_clock::time_point welcomed_at;
 };
 
 StreamClient::StreamClient(std::string agent_id, ServerEndpoint server, SeriesTable& series,
@@ -278,14 +280,14 @@ void StreamClient::handle(const std::shared_ptr<Session>& session,
       }
       connected_ = true;
       sessions_started_++;
-      if (failures_ > 0) {
+      if (failures_ > 1) {
         logger()->info("connected to server={} after {} failed attempts; {} batches queued",
                        server_.address, failures_, queue_.size());
       } else {
         logger()->info("connected to server={} server_version={} queued={}", server_.address,
                        welcome.server_version(), queue_.size());
       }
-      failures_ = 0;
+      session->welcomed_at = std::chrono::steady_clock::now();
       pump();
       return;
     }
@@ -439,8 +441,13 @@ void StreamClient::fail(const std::shared_ptr<Session>& session, const std::stri
     return;
   }
 
-  failures_++;
   const auto now = std::chrono::steady_clock::now();
+  // Only a session that lasted resets the back-off: one the server keeps ending at once (two
+  // agents sharing an id, a server refusing what we send) must not be retried at full speed.
+  if (was_up && now - session->welcomed_at >= kStableSession) {
+    failures_ = 0;
+  }
+  failures_++;
   // The first failure and then one a minute, so an outage is visible without flooding.
   if (was_up || failures_ == 1 || now - last_failure_log_ >= std::chrono::minutes(1)) {
     last_failure_log_ = now;
