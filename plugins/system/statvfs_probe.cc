@@ -130,7 +130,9 @@ std::vector<Result<FsUsage>> StatvfsProbe::probe(const std::vector<std::string>&
 
     for (const auto& [i, call] : wave) {
       std::unique_lock lock(call->mutex);
-      if (!call->returned_cv.wait_until(lock, deadline, [&] { return call->returned; })) {
+      // A named copy, because clang 14 cannot capture a structured binding in a lambda.
+      const auto& pending = call;
+      if (!call->returned_cv.wait_until(lock, deadline, [&] { return pending->returned; })) {
         blocked_[paths[i]] = call;
         out[i] = Error{"statvfs of " + paths[i] + " did not return in time"};
       } else if (call->error != 0) {
