@@ -9,8 +9,7 @@ AgentListener::AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::co
     : io_(io),
       tls_(std::move(tls)),
       acceptor_(io),
-      registry_(store),
-      context_{settings, ingest, registry_, stats_, refusal_log_} {}
+      context_(std::make_shared<SessionContext>(settings, ingest, store)) {}
 
 Status AgentListener::start(const HostPort& listen) {
   std::error_code error;
@@ -41,7 +40,7 @@ Status AgentListener::start(const HostPort& listen) {
 void AgentListener::stop(const std::string& reason) {
   std::error_code ignored;
   acceptor_.close(ignored);
-  for (const auto& session : registry_.sessions()) {
+  for (const auto& session : context_->registry.sessions()) {
     session->close(reason, false);
   }
 }
@@ -54,13 +53,13 @@ void AgentListener::acceptNext() {
     if (error) {
       // Out of file descriptors and the like: log, and keep accepting others.
       logging::get("stream")->error("accept failed: {}", error.message());
-    } else if (stats_.sessions_active >= context_.settings.max_sessions) {
+    } else if (context_->stats.sessions_active >= context_->settings.max_sessions) {
       // Past the limit a connection is closed before TLS, which is where the cost lies.
-      stats_.sessions_refused++;
-      if (uint64_t skipped = 0; refusal_log_.allow(skipped)) {
+      context_->stats.sessions_refused++;
+      if (uint64_t skipped = 0; context_->refusal_log.allow(skipped)) {
         logging::get("stream")->warn(
             "connection refused: {} sessions open, the limit (skipped {} similar lines)",
-            context_.settings.max_sessions, skipped);
+            context_->settings.max_sessions, skipped);
       }
     } else {
       std::error_code ignored;

@@ -27,7 +27,7 @@ class AgentListener {
   // I/O thread.
   void stop(const std::string& reason = "server shutting down");
   uint16_t port() const { return port_; }
-  const StreamStats& stats() const { return stats_; }
+  const StreamStats& stats() const { return context_->stats; }
 
  private:
   void acceptNext();
@@ -35,10 +35,7 @@ class AgentListener {
   asio::io_context& io_;
   std::shared_ptr<asio::ssl::context> tls_;
   asio::ip::tcp::acceptor acceptor_;
-  AgentRegistry registry_;
-  StreamStats stats_;
-  LogRateLimiter refusal_log_{20, std::chrono::minutes(1)};
-  SessionContext context_;
+  std::shared_ptr<SessionContext> context_;
   uint16_t port_ = 0;
 };
 

@@ -6,8 +6,6 @@
 #include "common/logging.h"
 #include "common/tls_context.h"
 #include "common/version.h"
-#include "server/agent_registry.h"
-#include "server/stream_stats.h"
 
 namespace bsm::server {
 
@@ -49,13 +47,14 @@ std::string skippedNote(uint64_t skipped) {
 }  // namespace
 
 AgentSession::AgentSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
-                           SessionContext& context)
+                           std::shared_ptr<SessionContext> context)
     : stream_(std::move(socket), tls),
-      context_(context),
+      shared_context_(std::move(context)),
+      context_(*shared_context_),
       deadline_(stream_.get_executor()),
       heartbeat_(stream_.get_executor()),
       peer_(endpointText(stream_.lowest_layer())),
-      decoder_(context.settings.max_frame_bytes) {
+      decoder_(context_.settings.max_frame_bytes) {
   context_.stats.sessions_active++;
 }
 

@@ -13,12 +13,11 @@
 
 #include "common/frame_codec.h"
 #include "common/log_rate_limiter.h"
+#include "server/agent_registry.h"
 #include "server/ingest_target.h"
+#include "server/stream_stats.h"
 
 namespace bsm::server {
-
-class AgentRegistry;
-struct StreamStats;
 
 struct SessionSettings {
   uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
@@ -35,21 +34,26 @@ struct SessionSettings {
   std::chrono::milliseconds max_clock_ahead{60'000};
 };
 
-// Everything sessions share; owned by the listener, used from the I/O thread only.
+// Everything sessions share. Each session holds a reference-counted pointer to it, because
+// handlers still queued in the io_context when the listener goes may outlive the listener.
 struct SessionContext {
+  SessionContext(SessionSettings settings, IngestTarget& ingest, StateStore* store)
+      : settings(settings), ingest(ingest), registry(store) {}
+
   SessionSettings settings;
-  IngestTarget& ingest;
-  AgentRegistry& registry;
-  StreamStats& stats;
+  IngestTarget& ingest;  // outlives the io_context that runs the sessions
+  AgentRegistry registry;
+  StreamStats stats;
   // Shared by every session for what a misbehaving peer can trigger over and over.
-  LogRateLimiter& refusal_log;
+  LogRateLimiter refusal_log{20, std::chrono::minutes(1)};
 };
 
 // One agent's TLS connection: handshake, Hello/Welcome, then batches applied and acknowledged
 // in order. Anything the agent does wrong ends this session only, with the reason logged.
 class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
-  AgentSession(asio::ip::tcp::socket socket, asio::ssl::context& tls, SessionContext& context);
+  AgentSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+               std::shared_ptr<SessionContext> context);
   ~AgentSession();
 
   void start();
@@ -75,7 +79,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void finish();
 
   asio::ssl::stream<asio::ip::tcp::socket> stream_;
-  SessionContext& context_;
+  std::shared_ptr<SessionContext> shared_context_;
+  SessionContext& context_;  // *shared_context_
   asio::steady_timer deadline_;
   asio::steady_timer heartbeat_;
   std::string peer_;      // "ip:port", for every log line
