@@ -8,6 +8,7 @@
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "plugins/input_registry.h"
+#include "plugins/nagios/check_runner.h"
 
 namespace bsm::agent {
 
@@ -39,12 +40,34 @@ ServerEndpoint readServer(const ConfigFile& file, const YAML::Node& node) {
 
 }  // namespace
 
+namespace {
+
+// An input without a name is named after what it runs (check_load for a Nagios plugin, the
+// NRPE command for nrpe), which is also the check name service models select on; other
+// inputs are named after their plugin.
+std::string defaultInputName(const YAML::Node& entry, const std::string& plugin) {
+  const YAML::Node command = entry["command"];
+  std::string first;
+  if (command && command.IsSequence() && command.size() > 0 && command[0].IsScalar()) {
+    first = command[0].Scalar();
+  } else if (command && command.IsScalar() && !entry["shell"]) {
+    first = command.Scalar();
+    first = first.substr(0, first.find_first_of(" \t"));
+  }
+  first =
+      first.substr(first.find_last_of('/') == std::string::npos ? 0 : first.find_last_of('/') + 1);
+  return first.empty() ? plugin : first;
+}
+
+}  // namespace
+
 AgentConfig AgentConfig::load(const std::string& path) {
   const ConfigFile file = ConfigFile::load(path);
   const YAML::Node& root = file.root();
   file.requireMap(root, "the agent configuration");
   file.rejectUnknownKeys(root,
-                         {"agent", "server", "interval", "batch", "queue", "log_level", "inputs"},
+                         {"agent", "server", "interval", "batch", "queue", "log_level",
+                          "max_concurrent_checks", "inputs"},
                          "the agent configuration");
 
   AgentConfig config;
@@ -98,12 +121,22 @@ AgentConfig AgentConfig::load(const std::string& path) {
   if (inputs.size() == 0) {
     file.fail(inputs, "inputs is empty: an agent without inputs has nothing to report");
   }
+  const int64_t max_checks = file.getInteger(root, "max_concurrent_checks",
+                                             static_cast<int64_t>(config.max_concurrent_checks));
+  if (max_checks < 1 || max_checks > 1024) {
+    file.fail(root["max_concurrent_checks"], "max_concurrent_checks must be from 1 to 1024");
+  }
+  config.max_concurrent_checks = static_cast<size_t>(max_checks);
+  // The cap belongs to the whole agent, so it is set before the first check input exists.
+  plugins::nagios::CheckRunner::setSharedLimit(config.max_concurrent_checks);
+
   std::set<std::string> names;
   for (const auto& entry : inputs) {
     file.requireMap(entry, "an inputs entry");
     plugins::InputSettings settings;
     settings.plugin = file.getString(entry, "plugin");
-    settings.name = file.getOptionalString(entry, "name").value_or(settings.plugin);
+    settings.name =
+        file.getOptionalString(entry, "name").value_or(defaultInputName(entry, settings.plugin));
     settings.host = config.id;
     settings.interval = file.getDuration(entry, "interval", config.interval);
     settings.timeout = file.getDuration(

@@ -33,6 +33,8 @@ struct AgentConfig {
   // dropped first, and counted, when this fills.
   size_t queue_max_batches = 10'000;
   std::string log_level = "info";
+  // Plugin checks (nagios inputs) running at once; more wait their turn.
+  size_t max_concurrent_checks = 8;
   std::vector<std::unique_ptr<plugins::Input>> inputs;
 
   // Reads and validates the file and builds every input; throws ConfigError naming file and

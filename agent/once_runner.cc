@@ -12,6 +12,14 @@ namespace bsm::agent {
 
 namespace {
 
+// A plain threshold prints as the number it is; any other Nagios range as its text ("10:").
+nlohmann::ordered_json thresholdJson(const NagiosRange& range) {
+  if (auto plain = range.plainUpperBound()) {
+    return *plain;
+  }
+  return range.toString();
+}
+
 // Keeps what one input emitted, in order, so inputs that ran in parallel print as blocks.
 class CollectingEmitter : public plugins::Emitter {
  public:
@@ -24,9 +32,9 @@ class CollectingEmitter : public plugins::Emitter {
                                    {"unit", sample.unit},
                                    {"ts", formatRfc3339(sample.ts_ms)}};
     if (sample.warn)
-      line["warn"] = *sample.warn;
+      line["warn"] = thresholdJson(*sample.warn);
     if (sample.crit)
-      line["crit"] = *sample.crit;
+      line["crit"] = thresholdJson(*sample.crit);
     if (sample.min)
       line["min"] = *sample.min;
     if (sample.max)
@@ -67,7 +75,7 @@ int runOnce(AgentConfig& config, std::ostream& out) {
   };
   std::vector<std::unique_ptr<Run>> runs;
   for (auto& input : config.inputs) {
-    if (!input->polled()) {
+    if (!input->collectsOnce()) {
       logging::get("agent")->info("input={} listens rather than polls; --once skips it",
                                   input->settings().name);
       continue;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/check_state.h"
+#include "common/nagios_range.h"
 
 namespace bsm::agent {
 
@@ -13,8 +14,8 @@ struct PendingMetric {
   uint32_t series = 0;  // SeriesTable id
   int64_t ts_ms = 0;
   double value = 0;
-  std::optional<double> warn;
-  std::optional<double> crit;
+  std::optional<NagiosRange> warn;
+  std::optional<NagiosRange> crit;
   std::optional<double> min;
   std::optional<double> max;
 };

@@ -347,10 +347,20 @@ bool StreamClient::encodeBatch(Session& session, const PendingBatch& batch,
     sample->set_series(metric.series);
     sample->set_ts_ms(metric.ts_ms);
     sample->set_value(metric.value);
-    if (metric.warn)
-      sample->set_warn(*metric.warn);
-    if (metric.crit)
-      sample->set_crit(*metric.crit);
+    if (metric.warn) {
+      if (auto plain = metric.warn->plainUpperBound()) {
+        sample->set_warn(*plain);
+      } else {
+        sample->set_warn_range(metric.warn->toString());
+      }
+    }
+    if (metric.crit) {
+      if (auto plain = metric.crit->plainUpperBound()) {
+        sample->set_crit(*plain);
+      } else {
+        sample->set_crit_range(metric.crit->toString());
+      }
+    }
     if (metric.min)
       sample->set_min(*metric.min);
     if (metric.max)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/check_state.h"
+#include "common/nagios_range.h"
 
 namespace bsm {
 
@@ -21,8 +22,8 @@ struct Sample {
   std::string unit;   // e.g. "percent", "bytes", "" when dimensionless
   int64_t ts_ms = 0;  // when the agent took it, milliseconds since the epoch (UTC)
   // Nagios perfdata thresholds and bounds, where the source gave them.
-  std::optional<double> warn;
-  std::optional<double> crit;
+  std::optional<NagiosRange> warn;
+  std::optional<NagiosRange> crit;
   std::optional<double> min;
   std::optional<double> max;
 };

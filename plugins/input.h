@@ -42,6 +42,9 @@ class Input {
 
   // True for inputs the scheduler should call collect() on.
   virtual bool polled() const { return true; }
+  // True for inputs that can collect one round on demand (bsm-agent --once): every polled
+  // input, and self-scheduled ones such as plugin checks. Pure listeners cannot.
+  virtual bool collectsOnce() const { return polled(); }
   // Collects one round.
   virtual void collect(Emitter& out) { (void)out; }
   // Starts and stops a listening input; `out` outlives the input's running time.

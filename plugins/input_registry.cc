@@ -1,5 +1,8 @@
 #include "plugins/input_registry.h"
 
+#include "plugins/nagios/nagios_input.h"
+#include "plugins/nagios/nrpe_input.h"
+#include "plugins/nagios/perfdata_file_input.h"
 #include "plugins/system/system_input.h"
 
 namespace bsm::plugins {
@@ -38,6 +41,9 @@ const InputRegistry& builtinInputs() {
   static const InputRegistry registry = [] {
     InputRegistry r;
     r.add("system", system::SystemInput::factory());
+    r.add("nagios", nagios::NagiosInput::factory());
+    r.add("nrpe", nagios::NrpeInput::factory());
+    r.add("nagios_perfdata", nagios::PerfdataFileInput::factory());
     return r;
   }();
   return registry;

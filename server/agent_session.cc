@@ -11,6 +11,20 @@ namespace bsm::server {
 
 namespace {
 
+// A perfdata threshold as the agent sent it: a plain number or a Nagios range's text. A range
+// the agent could parse but this server cannot is dropped rather than guessed at.
+std::optional<NagiosRange> thresholdFromWire(bool has_plain, double plain,
+                                             const std::string& range) {
+  if (has_plain) {
+    return NagiosRange::upTo(plain);
+  }
+  if (range.empty()) {
+    return std::nullopt;
+  }
+  auto parsed = NagiosRange::parse(range);
+  return parsed ? std::optional<NagiosRange>(*parsed) : std::nullopt;
+}
+
 std::shared_ptr<spdlog::logger> logger() {
   static auto log = logging::get("stream");
   return log;
@@ -319,10 +333,8 @@ bool AgentSession::handleBatch(const bsm::v1::Batch& batch) {
       metric.series = series;
       metric.ts_ms = stamp(sample.ts_ms());
       metric.value = sample.value();
-      if (sample.has_warn())
-        metric.warn = sample.warn();
-      if (sample.has_crit())
-        metric.crit = sample.crit();
+      metric.warn = thresholdFromWire(sample.has_warn(), sample.warn(), sample.warn_range());
+      metric.crit = thresholdFromWire(sample.has_crit(), sample.crit(), sample.crit_range());
       if (sample.has_min())
         metric.min = sample.min();
       if (sample.has_max())

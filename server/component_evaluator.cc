@@ -17,6 +17,16 @@ std::string metricName(const Series& series) {
                                : series.name + "{" + formatLabels(series.labels) + "}";
 }
 
+// " > 5" for the plain threshold most plugins print, " outside 10:20" or " inside @10:20" for
+// the other Nagios ranges.
+std::string alertText(const NagiosRange& range) {
+  if (auto plain = range.plainUpperBound()) {
+    return " > " + formatNumber(*plain);
+  }
+  const std::string text = range.toString();
+  return (text.front() == '@' ? " inside " : " outside ") + text;
+}
+
 std::string firstLine(const std::string& text) {
   const auto end = text.find('\n');
   return end == std::string::npos ? text : text.substr(0, end);
@@ -38,11 +48,11 @@ ComponentVerdict evaluateMetric(const Selector& selector, const Series& series) 
   }
   // Nagios' simplest perfdata range "N" alerts above N; the richer forms ("@10:20", "~:5")
   // reach the server already reduced to one number and cannot be told apart here.
-  if (series.crit && series.value > *series.crit) {
-    return {CheckState::kCritical, shown + " > " + formatNumber(*series.crit) + " (source crit)"};
+  if (series.crit && series.crit->alerts(series.value)) {
+    return {CheckState::kCritical, shown + alertText(*series.crit) + " (source crit)"};
   }
-  if (series.warn && series.value > *series.warn) {
-    return {CheckState::kWarning, shown + " > " + formatNumber(*series.warn) + " (source warn)"};
+  if (series.warn && series.warn->alerts(series.value)) {
+    return {CheckState::kWarning, shown + alertText(*series.warn) + " (source warn)"};
   }
   return {CheckState::kOk, shown};
 }

@@ -18,8 +18,8 @@ struct IngestMetric {
   SeriesId series = 0;
   int64_t ts_ms = 0;
   double value = 0;
-  std::optional<double> warn;
-  std::optional<double> crit;
+  std::optional<NagiosRange> warn;
+  std::optional<NagiosRange> crit;
   std::optional<double> min;
   std::optional<double> max;
 };

@@ -44,8 +44,9 @@ struct Series {
   int64_t interval_ms = 0;
 
   bool has_data = false;
-  double value = 0;                               // metrics
-  std::optional<double> warn, crit, min, max;     // metrics, as the source gave them
+  double value = 0;                       // metrics
+  std::optional<NagiosRange> warn, crit;  // metrics, as the source gave them
+  std::optional<double> min, max;
   CheckState check_state = CheckState::kUnknown;  // checks
   std::string output;                             // checks
   int64_t sample_ts_ms = 0;                       // agent clock: when it was measured

@@ -57,8 +57,8 @@ TEST(ComponentEvaluatorTest, UsesSourceThresholdsWhenSelectorHasNone) {
   series.name = "load";
   series.has_data = true;
   series.value = 7;
-  series.warn = 5;
-  series.crit = 10;
+  series.warn = NagiosRange::upTo(5);
+  series.crit = NagiosRange::upTo(10);
   series.received_ms = 1000;
   series.interval_ms = 10'000;
   EvaluationContext context;
@@ -86,6 +86,33 @@ TEST(ComponentEvaluatorTest, FormatsDurationsForPeople) {
   EXPECT_EQ(humanDuration(7'800'000), "2h 10m");
   EXPECT_EQ(humanDuration(3 * 86'400'000LL + 4 * 3'600'000LL), "3d 4h");
   EXPECT_EQ(formatTimestamp(1'700'000'000'000), "2023-11-14T22:13:20Z");
+}
+
+TEST(ComponentEvaluatorTest, HonoursSourceRangesOtherThanPlainUpperBounds) {
+  Selector selector;
+  selector.kind = SeriesKind::kMetric;
+  selector.name = Glob("free_pct");
+  Series series;
+  series.kind = SeriesKind::kMetric;
+  series.host = "db-1";
+  series.name = "free_pct";
+  series.has_data = true;
+  series.value = 7;
+  series.warn = *NagiosRange::parse("20:");
+  series.crit = *NagiosRange::parse("10:");
+  series.received_ms = 1000;
+  series.interval_ms = 10'000;
+  EvaluationContext context;
+  context.now_ms = 1000;
+
+  ComponentVerdict verdict = evaluateComponent(selector, series, context);
+  EXPECT_EQ(verdict.state, CheckState::kCritical);
+  EXPECT_EQ(verdict.reason, "free_pct=7 outside 10: (source crit)");
+
+  series.value = 15;
+  EXPECT_EQ(evaluateComponent(selector, series, context).state, CheckState::kWarning);
+  series.value = 50;
+  EXPECT_EQ(evaluateComponent(selector, series, context).state, CheckState::kOk);
 }
 
 }  // namespace

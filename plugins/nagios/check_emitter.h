@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+
+#include "common/check_state.h"
+#include "plugins/input.h"
+#include "plugins/nagios/plugin_output.h"
+
+namespace bsm::plugins::nagios {
+
+// What one run of a Nagios-style check produced, wherever it ran (a local plugin, an NRPE
+// daemon, a Nagios server's perfdata file).
+struct CheckRun {
+  std::string host;   // the host the check speaks for
+  std::string check;  // the check's name: the component selectors match on it
+  CheckState state = CheckState::kUnknown;
+  std::string output;  // whole standard output, or the reason there is none
+  std::string note;    // bsm's own remark, e.g. "exit status 255 out of range"
+  int64_t ts_ms = 0;
+};
+
+// Emits the check result (state, first line, long output) and one sample per perfdata value,
+// named by the perfdata label with the label check=<check name>. Perfdata items that cannot
+// be parsed are skipped and logged once each with the check's name; "U" values are skipped.
+void emitCheckRun(const CheckRun& run, Emitter& out);
+
+}  // namespace bsm::plugins::nagios
