@@ -8,6 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -249,6 +252,130 @@ TEST_F(AgentServerEndToEndTest, OncePrintsRealSamplesAsJsonLines) {
   }
   EXPECT_GT(samples, 10);
   EXPECT_TRUE(saw_root) << output;
+}
+
+// The agent config with Nagios plugin checks instead of the system input.
+std::string pluginAgentYaml(uint16_t agent_port, const std::string& inputs) {
+  return "agent: {id: e2e-agent}\n"
+         "server: {address: 127.0.0.1:" +
+         std::to_string(agent_port) +
+         ", ca: pki/ca.crt, cert: pki/e2e-agent.crt, key: pki/e2e-agent.key}\n"
+         "interval: 1s\n"
+         "inputs:\n" +
+         inputs;
+}
+
+TEST_F(AgentServerEndToEndTest, OncePrintsPluginChecksAndTheirPerfdataAsJsonLines) {
+  writeFile(
+      dir_ / "plugins.yaml",
+      pluginAgentYaml(agent_port_,
+                      "  - plugin: nagios\n"
+                      "    name: disk\n"
+                      "    shell: true\n"
+                      "    command: \"echo \\\"DISK WARNING - / is 91% full | "
+                      "'/ used'=91%;80;90;0;100 inodes=5%;20:;10:\\\"; "
+                      "echo 'second line'; exit 1\"\n"
+                      "  - plugin: nagios\n"
+                      "    command: [/usr/lib/nagios/plugins/check_dummy, '2', 'told so']\n"));
+  auto [status, output] = testing::runCommand(kBin + "bsm-agent --once --config " +
+                                              (dir_ / "plugins.yaml").string() + " 2>/dev/null");
+  ASSERT_EQ(status, 0) << output;
+  std::vector<nlohmann::ordered_json> lines;
+  std::istringstream stream(output);
+  for (std::string line; std::getline(stream, line);) {
+    lines.push_back(nlohmann::ordered_json::parse(line));
+  }
+  ASSERT_EQ(lines.size(), 4u) << output;
+
+  // The keys in the documented order, each line whole.
+  auto keys = [](const nlohmann::ordered_json& line) {
+    std::vector<std::string> out;
+    for (const auto& item : line.items()) {
+      out.push_back(item.key());
+    }
+    return out;
+  };
+  const auto& check = lines[0];
+  EXPECT_EQ(keys(check),
+            (std::vector<std::string>{"kind", "host", "name", "state", "output", "ts"}));
+  EXPECT_EQ(check["kind"], "check");
+  EXPECT_EQ(check["host"], "e2e-agent");
+  EXPECT_EQ(check["name"], "disk");
+  EXPECT_EQ(check["state"], "WARNING");
+  EXPECT_EQ(check["output"], "DISK WARNING - / is 91% full\nsecond line");
+
+  const auto& used = lines[1];
+  EXPECT_EQ(keys(used), (std::vector<std::string>{"kind", "host", "name", "labels", "value", "unit",
+                                                  "ts", "warn", "crit", "min", "max"}));
+  EXPECT_EQ(used["name"], "/ used");
+  EXPECT_EQ(used["labels"].dump(), R"({"check":"disk"})");
+  EXPECT_EQ(used["value"], 91);
+  EXPECT_EQ(used["unit"], "%");
+  EXPECT_EQ(used["warn"], 80);
+  EXPECT_EQ(used["crit"], 90);
+  EXPECT_EQ(used["min"], 0);
+  EXPECT_EQ(used["max"], 100);
+
+  // A range other than the plain "N" prints as its text; absent fields are left out.
+  const auto& inodes = lines[2];
+  EXPECT_EQ(inodes["name"], "inodes");
+  EXPECT_EQ(inodes["warn"], "20:");
+  EXPECT_EQ(inodes["crit"], "10:");
+  EXPECT_FALSE(inodes.contains("min"));
+
+  EXPECT_EQ(lines[3]["name"], "check_dummy");
+  EXPECT_EQ(lines[3]["state"], "CRITICAL");
+  EXPECT_EQ(lines[3]["output"], "CRITICAL: told so");
+}
+
+TEST_F(AgentServerEndToEndTest, APluginsStateAndPerfdataDriveAService) {
+  const fs::path state_file = dir_ / "app.state";
+  writeFile(state_file, "1\n");
+  writeFile(dir_ / "agent.yaml", pluginAgentYaml(agent_port_,
+                                                 "  - plugin: nagios\n"
+                                                 "    name: app-health\n"
+                                                 "    interval: 1s\n"
+                                                 "    shell: true\n"
+                                                 "    command: \"s=$(cat " +
+                                                     state_file.string() +
+                                                     "); echo \\\"APP state $s | queue=$((s * 50))"
+                                                     ";;;0\\\"; exit $s\"\n"));
+  writeFile(dir_ / "models" / "shop.yaml", R"(services:
+  app:
+    components:
+      - {host: e2e-agent, check: app-health}
+  queue:
+    components:
+      - {host: e2e-agent, metric: queue, labels: {check: app-health}, crit: "> 75"}
+)");
+  startServer();
+  startAgent();
+
+  auto services = pollApi("/api/v1/services", [](const nlohmann::json& answer) {
+    return stateOf(answer, "app") == "WARNING" && stateOf(answer, "queue") == "OK";
+  });
+  ASSERT_EQ(stateOf(services, "app"), "WARNING") << services.dump(2) << agent_->log();
+  EXPECT_EQ(stateOf(services, "queue"), "OK") << services.dump(2);
+
+  writeFile(state_file, "2\n");
+  services = pollApi("/api/v1/services", [](const nlohmann::json& answer) {
+    return stateOf(answer, "app") == "CRITICAL" && stateOf(answer, "queue") == "CRITICAL";
+  });
+  EXPECT_EQ(stateOf(services, "app"), "CRITICAL") << services.dump(2);
+  EXPECT_EQ(stateOf(services, "queue"), "CRITICAL") << services.dump(2);
+  auto detail = pollApi("/api/v1/services/app", [](const nlohmann::json& answer) {
+    return answer.contains("components") && !answer["components"].empty();
+  });
+  ASSERT_FALSE(detail["components"].empty()) << detail.dump(2);
+  EXPECT_NE(detail["components"][0].dump().find("APP state 2"), std::string::npos)
+      << detail.dump(2);
+
+  writeFile(state_file, "0\n");
+  services = pollApi("/api/v1/services", [](const nlohmann::json& answer) {
+    return stateOf(answer, "app") == "OK" && stateOf(answer, "queue") == "OK";
+  });
+  EXPECT_EQ(stateOf(services, "app"), "OK") << services.dump(2);
+  EXPECT_EQ(stateOf(services, "queue"), "OK") << services.dump(2);
 }
 
 }  // namespace
