@@ -50,7 +50,8 @@ std::string defaultInputName(const YAML::Node& entry, const std::string& plugin)
   std::string first;
   if (command && command.IsSequence() && command.size() > 0 && command[0].IsScalar()) {
     first = command[0].Scalar();
-  } else if (command && command.IsScalar() && !entry["shell"]) {
+  } else if (command && command.IsScalar() &&
+             !(entry["shell"] && entry["shell"].IsScalar() && entry["shell"].Scalar() == "true")) {
     first = command.Scalar();
     first = first.substr(0, first.find_first_of(" \t"));
   }
@@ -143,6 +144,9 @@ AgentConfig AgentConfig::load(const std::string& path) {
         entry, "timeout", std::min(settings.interval, std::chrono::milliseconds(10'000)));
     if (settings.interval < std::chrono::milliseconds(100)) {
       file.fail(entry["interval"], "interval must be at least 100ms");
+    }
+    if (settings.timeout < std::chrono::milliseconds(100)) {
+      file.fail(entry["timeout"], "timeout must be at least 100ms");
     }
     if (!names.insert(settings.name).second) {
       file.fail(entry, "two inputs are named '" + settings.name + "': give each a distinct 'name'");

@@ -10,7 +10,7 @@ Batcher::Batcher(SeriesTable& series, BatchQueue& queue, size_t max_values,
 
 void Batcher::add(const plugins::InputSettings& input, const Sample& sample) {
   const auto id = series_.intern(SeriesKind::kMetric, sample.host, sample.name, sample.labels,
-                                 sample.unit, input.interval.count());
+                                 sample.unit, input.seriesInterval().count());
   std::lock_guard lock(mutex_);
   if (!id) {
     if (rejected_series_++ % 1000 == 0) {
@@ -27,7 +27,7 @@ void Batcher::add(const plugins::InputSettings& input, const Sample& sample) {
 
 void Batcher::add(const plugins::InputSettings& input, const CheckResult& result) {
   const auto id = series_.intern(SeriesKind::kCheck, result.host, result.name, result.labels, "",
-                                 input.interval.count());
+                                 input.seriesInterval().count());
   std::lock_guard lock(mutex_);
   if (!id) {
     if (rejected_series_++ % 1000 == 0) {

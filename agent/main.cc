@@ -16,6 +16,22 @@
 #include "common/stop_signals.h"
 #include "common/tls_context.h"
 #include "common/version.h"
+#include "plugins/nagios/check_runner.h"
+
+namespace {
+
+// A thread for every polled input, up to 16: a polled input waiting on a dead peer (an NRPE
+// daemon, later a Zabbix agent or an SNMP device) holds its thread until its timeout, and must
+// not hold up the system input's rounds with it. Plugin checks have their own runner thread.
+size_t pollingThreads(const std::vector<std::unique_ptr<bsm::plugins::Input>>& inputs) {
+  size_t polled = 0;
+  for (const auto& input : inputs) {
+    polled += input->polled() ? 1 : 0;
+  }
+  return std::clamp<size_t>(polled, 1, 16);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bsm-agent: collects metrics and check results and streams them to bsm-server"};
@@ -37,6 +53,9 @@ int main(int argc, char** argv) {
   }
 
   bsm::blockStopSignals();
+  // Nothing in this process starts children but the plugin runner, so every child that is not
+  // a running plugin was left behind by one, and is killed and reaped.
+  bsm::plugins::nagios::CheckRunner::sweepOrphansInThisProcess();
 
   bsm::logging::setup(log_level.empty() ? "info" : log_level);
   auto log = bsm::logging::get("agent");
@@ -89,8 +108,7 @@ int main(int argc, char** argv) {
     std::cerr << "bsm-agent: " << started.error().message << '\n';
     return 1;
   }
-  bsm::agent::Scheduler scheduler(config.inputs, batcher,
-                                  std::clamp<size_t>(config.inputs.size(), 1, 4));
+  bsm::agent::Scheduler scheduler(config.inputs, batcher, pollingThreads(config.inputs));
   scheduler.start();
   log->info("bsm-agent {} started agent={} server={} inputs={}", bsm::kVersion, config.id,
             config.server->address, config.inputs.size());

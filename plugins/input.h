@@ -23,6 +23,14 @@ struct InputSettings {
   std::string host;    // host that samples speak for unless the source names another
   std::chrono::milliseconds interval{10'000};
   std::chrono::milliseconds timeout{10'000};
+  // How often each series of this input gets a new value, which the server's staleness is
+  // reckoned from; 0 means every interval. An input that forwards another system's results
+  // (a Nagios server's perfdata files, read every few seconds, about checks run every few
+  // minutes) sets the other system's rhythm here.
+  std::chrono::milliseconds report_interval{0};
+  std::chrono::milliseconds seriesInterval() const {
+    return report_interval.count() > 0 ? report_interval : interval;
+  }
 };
 
 // One configured source of samples and check results.

@@ -17,11 +17,11 @@ std::string metricName(const Series& series) {
                                : series.name + "{" + formatLabels(series.labels) + "}";
 }
 
-// " > 5" for the plain threshold most plugins print, " outside 10:20" or " inside @10:20" for
-// the other Nagios ranges.
-std::string alertText(const NagiosRange& range) {
+// " > 5" (or " < 0") for the plain threshold most plugins print, " outside 10:20" or
+// " inside @10:20" for the other Nagios ranges.
+std::string alertText(const NagiosRange& range, double value) {
   if (auto plain = range.plainUpperBound()) {
-    return " > " + formatNumber(*plain);
+    return value < 0 ? " < 0" : " > " + formatNumber(*plain);
   }
   const std::string text = range.toString();
   return (text.front() == '@' ? " inside " : " outside ") + text;
@@ -46,13 +46,14 @@ ComponentVerdict evaluateMetric(const Selector& selector, const Series& series) 
     }
     return {CheckState::kOk, shown};
   }
-  // Nagios' simplest perfdata range "N" alerts above N; the richer forms ("@10:20", "~:5")
-  // reach the server already reduced to one number and cannot be told apart here.
+  // Without thresholds of its own the selector judges by the source's: the plugin's perfdata
+  // warn and crit, in full Nagios range syntax.
   if (series.crit && series.crit->alerts(series.value)) {
-    return {CheckState::kCritical, shown + alertText(*series.crit) + " (source crit)"};
+    return {CheckState::kCritical,
+            shown + alertText(*series.crit, series.value) + " (source crit)"};
   }
   if (series.warn && series.warn->alerts(series.value)) {
-    return {CheckState::kWarning, shown + alertText(*series.warn) + " (source warn)"};
+    return {CheckState::kWarning, shown + alertText(*series.warn, series.value) + " (source warn)"};
   }
   return {CheckState::kOk, shown};
 }

@@ -26,7 +26,7 @@ constexpr const char* kFooter =
     "answering, a refused token, an unknown service and usage errors are UNKNOWN too.\n"
     "The token is read from --token-file, else from $BSM_TOKEN; a read-only token is enough.\n"
     "With --zabbix the output is only the state's number and the exit status 0, as a Zabbix\n"
-    "external check needs. See docs/check_bsm.md.";
+    "external check needs. See docs/plugins/nagios.md.";
 
 CheckBsmOutcome finish(const CheckBsmOptions& options, const PluginOutput& output) {
   if (options.zabbix) {

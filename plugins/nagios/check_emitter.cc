@@ -35,8 +35,8 @@ void emitCheckRun(const CheckRun& run, Emitter& out) {
   for (const auto& problem : parsed.problems) {
     if (uint64_t skipped = 0; perfdataProblemLog().allow(skipped)) {
       logging::get("plugin.nagios")
-          ->warn("host={} check={} skipped {} (skipped {} similar lines)", run.host, run.check,
-                 problem, skipped);
+          ->warn("host={} check={} perfdata problem: {} ({} similar lines withheld)", run.host,
+                 run.check, problem, skipped);
     }
   }
 

@@ -21,7 +21,8 @@ struct CheckRun {
 
 // Emits the check result (state, first line, long output) and one sample per perfdata value,
 // named by the perfdata label with the label check=<check name>. Perfdata items that cannot
-// be parsed are skipped and logged once each with the check's name; "U" values are skipped.
+// be parsed are skipped, and so are "U" values; each problem is logged with the check's name
+// (at most 20 lines a minute across all checks, as the same plugin repeats it every run).
 void emitCheckRun(const CheckRun& run, Emitter& out);
 
 }  // namespace bsm::plugins::nagios

@@ -1,13 +1,17 @@
 #include "plugins/nagios/check_runner.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <system_error>
 #include <utility>
@@ -61,7 +65,27 @@ CheckRunner::~CheckRunner() {
 namespace {
 std::atomic<size_t> shared_limit{8};
 std::atomic<CheckRunner*> shared_runner{nullptr};
+std::atomic<bool> sweep_orphans{false};
+constexpr auto kSweepInterval = std::chrono::seconds(5);
+
+// The children of this process, from every thread's children list (a child belongs to the
+// thread that started it, or to the process when it was adopted).
+std::vector<pid_t> childrenOfThisProcess() {
+  std::vector<pid_t> out;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t pid; children >> pid;) {
+      out.push_back(pid);
+    }
+  }
+  return out;
+}
 }  // namespace
+
+void CheckRunner::sweepOrphansInThisProcess() {
+  sweep_orphans.store(true);
+}
 
 CheckRunner& CheckRunner::shared() {
   // Created on first use, so an agent without plugin checks has no runner thread at all.
@@ -219,10 +243,40 @@ void CheckRunner::finish(ScheduleId id, const PluginOutcome& outcome,
   }
 }
 
+void CheckRunner::sweepOrphans() {
+  std::vector<pid_t> plugins;
+  for (const auto& [id, run] : running_) {
+    plugins.push_back(run.process->pid());
+  }
+  for (pid_t pid : childrenOfThisProcess()) {
+    if (std::find(plugins.begin(), plugins.end(), pid) != plugins.end()) {
+      continue;
+    }
+    std::string command;
+    std::ifstream(std::filesystem::path("/proc") / std::to_string(pid) / "comm") >> command;
+    ::kill(pid, SIGKILL);
+    int status;
+    // Dead at once after SIGKILL but for a process stuck in the kernel; that one is reaped by
+    // a later sweep.
+    for (int i = 0; i < 50 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) {
+      ::usleep(1000);
+    }
+    stats_.orphans_killed++;
+    logger()->warn(
+        "killed pid={} ({}): a plugin left it running outside its process group, where a "
+        "timeout cannot reach it",
+        pid, command);
+  }
+}
+
 void CheckRunner::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     Clock::time_point now = Clock::now();
+    if (sweep_orphans.load() && now >= next_sweep_) {
+      next_sweep_ = now + kSweepInterval;
+      sweepOrphans();
+    }
     queueDueJobs(now);
     for (auto& [id, run] : running_) {
       if (jobs_.at(id).cancelled) {
@@ -242,6 +296,9 @@ void CheckRunner::loop() {
       if (job.interval.count() > 0 && !job.cancelled) {
         deadline = std::min(deadline, job.due);
       }
+    }
+    if (sweep_orphans.load() && !jobs_.empty()) {
+      deadline = std::min(deadline, next_sweep_);
     }
     bool tick = false;
     for (auto& [id, run] : running_) {

@@ -38,6 +38,12 @@ class CheckRunner {
   static CheckRunner& shared();
   // The cap of the agent's runner, whether or not it has been created yet.
   static void setSharedLimit(size_t max_concurrent);
+  // For a process in which only plugin runners start children (bsm-agent): any child that is
+  // not a running plugin is a descendant a plugin left behind outside its process group (one
+  // that called setsid), adopted through the subreaper, and every runner of this process kills
+  // and reaps such children every few seconds. Not for processes that start children of their
+  // own, such as tests.
+  static void sweepOrphansInThisProcess();
   void setMaxConcurrent(size_t max_concurrent);
 
   // Runs `command` every `interval`, the first time at once, handing each outcome to `done`
@@ -55,6 +61,7 @@ class CheckRunner {
     uint64_t started = 0;
     uint64_t timed_out = 0;
     uint64_t skipped_rounds = 0;  // due while the previous round still ran
+    uint64_t orphans_killed = 0;  // descendants left outside their plugin's process group
     uint64_t running = 0;
     uint64_t queued = 0;
   };
@@ -83,6 +90,7 @@ class CheckRunner {
   void queueDueJobs(Clock::time_point now);
   void startQueued(std::unique_lock<std::mutex>& lock);
   void finish(ScheduleId id, const PluginOutcome& outcome, std::unique_lock<std::mutex>& lock);
+  void sweepOrphans();
   void wake();
 
   mutable std::mutex mutex_;
@@ -96,6 +104,7 @@ class CheckRunner {
   int wake_fd_ = -1;  // eventfd: a new job, a cancel or a stop interrupts the poll
   std::thread thread_;
   Stats stats_;
+  Clock::time_point next_sweep_{};
 };
 
 }  // namespace bsm::plugins::nagios

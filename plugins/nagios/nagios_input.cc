@@ -91,10 +91,11 @@ std::map<std::string, std::string> readEnv(const ConfigFile& file, const YAML::N
 
 }  // namespace
 
-NagiosInput::NagiosInput(InputSettings settings, PluginCommand command, std::string check_host,
-                         CheckRunner& runner)
+NagiosInput::NagiosInput(InputSettings settings, PluginCommand command, std::string check,
+                         std::string check_host, CheckRunner& runner)
     : Input(std::move(settings)),
       command_(std::move(command)),
+      check_(std::move(check)),
       check_host_(std::move(check_host)),
       runner_(runner) {}
 
@@ -108,22 +109,23 @@ InputFactory NagiosInput::factory() {
     const std::string context = "input '" + settings.name + "' (plugin nagios)";
     file.rejectUnknownKeys(options,
                            {"plugin", "name", "interval", "timeout", "command", "shell", "env",
-                            "kill_grace", "check_host"},
+                            "kill_grace", "check", "check_host"},
                            context);
     PluginCommand command;
     command.argv = readArgv(file, options, file.getBool(options, "shell", false));
     command.env = readEnv(file, options);
     command.timeout = settings.timeout;
     command.kill_grace = file.getDuration(options, "kill_grace", std::chrono::seconds(2));
-    if (command.timeout < std::chrono::milliseconds(100)) {
-      file.fail(options["timeout"], "timeout must be at least 100ms");
-    }
     std::string check_host = file.getOptionalString(options, "check_host").value_or(settings.host);
     if (check_host.empty()) {
       file.fail(options["check_host"], "'check_host' must not be empty");
     }
-    return std::make_unique<NagiosInput>(settings, std::move(command), std::move(check_host),
-                                         CheckRunner::shared());
+    std::string check = file.getOptionalString(options, "check").value_or(settings.name);
+    if (check.empty()) {
+      file.fail(options["check"], "'check' must not be empty");
+    }
+    return std::make_unique<NagiosInput>(settings, std::move(command), std::move(check),
+                                         std::move(check_host), CheckRunner::shared());
   };
 }
 
@@ -153,7 +155,7 @@ void NagiosInput::collect(Emitter& out) {
 CheckRun NagiosInput::toCheckRun(const PluginOutcome& outcome) const {
   CheckRun run;
   run.host = check_host_;
-  run.check = settings().name;
+  run.check = check_;
   run.state = outcome.state;
   run.output = outcome.output;
   run.note = outcome.note;

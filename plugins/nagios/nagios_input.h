@@ -21,12 +21,13 @@ namespace bsm::plugins::nagios {
 // with the reason next to whatever the plugin printed.
 class NagiosInput : public Input {
  public:
-  NagiosInput(InputSettings settings, PluginCommand command, std::string check_host,
-              CheckRunner& runner);
+  NagiosInput(InputSettings settings, PluginCommand command, std::string check,
+              std::string check_host, CheckRunner& runner);
   ~NagiosInput() override;
 
   // Options: command (a list, or a string of plain words; with shell: true, a shell command
-  // line), shell, env (a map), kill_grace, check_host.
+  // line), shell, env (a map), kill_grace, check (the check's name; default the input's name),
+  // check_host (default the agent's host).
   static InputFactory factory();
 
   // Runs on the CheckRunner's schedule between start() and stop().
@@ -43,6 +44,7 @@ class NagiosInput : public Input {
   CheckRun toCheckRun(const PluginOutcome& outcome) const;
 
   PluginCommand command_;
+  std::string check_;
   std::string check_host_;
   CheckRunner& runner_;
   std::mutex mutex_;

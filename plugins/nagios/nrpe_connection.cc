@@ -16,6 +16,8 @@
 #include <system_error>
 #include <thread>
 
+#include "plugins/nagios/plugin_command.h"
+
 namespace bsm::plugins::nagios {
 
 namespace {
@@ -112,11 +114,7 @@ NrpeDeadline NrpeDeadline::in(std::chrono::milliseconds budget) {
 }
 
 std::string NrpeDeadline::timedOut() const {
-  const auto ms = budget.count();
-  if (ms % 1000 == 0) {
-    return "timed out after " + std::to_string(ms / 1000) + " s";
-  }
-  return "timed out after " + std::to_string(ms) + " ms";
+  return "timed out after " + formatLimit(budget);
 }
 
 Result<std::unique_ptr<NrpeConnection>> NrpeConnection::open(const HostPort& peer, SSL_CTX* tls,

@@ -59,6 +59,11 @@ std::vector<std::string> readArgs(const ConfigFile& file, const YAML::Node& opti
   return args;
 }
 
+bool isLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.") ||
+         host == "localhost.localdomain" || host == "[::1]";
+}
+
 NrpeTls readTls(const ConfigFile& file, const YAML::Node& options) {
   const std::string tls = file.getOptionalString(options, "tls").value_or("adh");
   if (tls == "adh") {
@@ -133,8 +138,8 @@ InputFactory NrpeInput::factory() {
     const std::string context = "input '" + settings.name + "' (plugin nrpe)";
     file.rejectUnknownKeys(
         options,
-        {"plugin", "name", "interval", "timeout", "host", "port", "command", "args", "check_host",
-         "tls", "ca", "cert", "key", "server_name", "version"},
+        {"plugin", "name", "interval", "timeout", "host", "port", "command", "args", "check",
+         "check_host", "tls", "ca", "cert", "key", "server_name", "version"},
         context);
 
     NrpeClientOptions client;
@@ -154,8 +159,16 @@ InputFactory NrpeInput::factory() {
     NrpeQuery query;
     query.command = readCommand(file, options);
     query.args = readArgs(file, options);
-    query.check = file.getOptionalString(options, "name").value_or(query.command);
-    query.check_host = file.getOptionalString(options, "check_host").value_or(client.peer.host);
+    query.check = file.getOptionalString(options, "check")
+                      .value_or(file.getOptionalString(options, "name").value_or(query.command));
+    if (query.check.empty()) {
+      file.fail(options["check"], "'check' must not be empty");
+    }
+    // An NRPE daemon on this very host speaks for the agent's host: every agent polling its
+    // own 127.0.0.1 must not report as one host named "127.0.0.1".
+    query.check_host =
+        file.getOptionalString(options, "check_host")
+            .value_or(isLoopback(client.peer.host) ? settings.host : client.peer.host);
     if (query.check_host.empty()) {
       file.fail(options["check_host"], "'check_host' must not be empty");
     }

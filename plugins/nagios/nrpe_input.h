@@ -32,7 +32,9 @@ class NrpeInput : public Input {
  public:
   NrpeInput(InputSettings settings, NrpeQuery query, std::unique_ptr<NrpeClient> client);
 
-  // Options: host, port (5666), command, args, check_host, tls (adh | certificate | none),
+  // Options: host, port (5666), command, args, check (the check's name; default the input's
+  // name), check_host (default the NRPE host, or the agent's own host when that is loopback),
+  // tls (adh | certificate | none),
   // ca, cert, key, server_name (certificate mode), version (auto | 4 | 2).
   static InputFactory factory();
 

@@ -96,7 +96,7 @@ InputFactory PerfdataFileInput::factory() {
     file.requireMap(options, context);
     file.rejectUnknownKeys(options,
                            {"plugin", "name", "interval", "timeout", "files", "spool_dir",
-                            "delete_after_read", "state_file"},
+                            "delete_after_read", "state_file", "check_interval"},
                            context);
     FileTailOptions parsed;
     parsed.files = readFiles(file, options);
@@ -125,7 +125,15 @@ InputFactory PerfdataFileInput::factory() {
         file.fail(options["state_file"], "state_file is also one of the perfdata 'files'");
       }
     }
-    return std::make_unique<PerfdataFileInput>(settings, std::move(parsed));
+    // Nagios' own default: check_interval 5 with interval_length 60. Results arrive that
+    // often, however often the files are read, so staleness is reckoned from it.
+    InputSettings forwarded = settings;
+    forwarded.report_interval =
+        file.getDuration(options, "check_interval", std::chrono::minutes(5));
+    if (forwarded.report_interval < std::chrono::seconds(1)) {
+      file.fail(options["check_interval"], "check_interval must be at least 1s");
+    }
+    return std::make_unique<PerfdataFileInput>(forwarded, std::move(parsed));
   };
 }
 

@@ -25,7 +25,8 @@ class PerfdataFileInput : public Input {
   PerfdataFileInput(InputSettings settings, FileTailOptions options);
 
   // Options: files (list, required), spool_dir, delete_after_read (bool, needs spool_dir),
-  // state_file (relative paths are taken from the config file's folder).
+  // state_file (relative paths are taken from the config file's folder), check_interval (how
+  // often Nagios runs its checks, default 5m: the series' staleness is reckoned from it).
   static InputFactory factory();
 
   void collect(Emitter& out) override;

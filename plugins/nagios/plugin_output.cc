@@ -70,7 +70,7 @@ size_t findBlank(std::string_view text, size_t pos) {
   return pos;
 }
 
-// Problems end up in log lines and in check results, so they quote the plugin's bytes safely:
+// Problems end up in log lines, so they quote the plugin's bytes safely:
 // printable ASCII as it is, everything else as \xNN, cut short when long.
 std::string quote(std::string_view text, size_t max_bytes = kMaxQuotedBytes) {
   std::string quoted;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -376,6 +377,68 @@ TEST_F(AgentServerEndToEndTest, APluginsStateAndPerfdataDriveAService) {
   });
   EXPECT_EQ(stateOf(services, "app"), "OK") << services.dump(2);
   EXPECT_EQ(stateOf(services, "queue"), "OK") << services.dump(2);
+}
+
+// How many processes have exactly this command line (as pgrep -f would list them).
+int processesRunning(const std::string& command_line) {
+  int found = 0;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(raw.begin(), raw.end(), '\0', ' ');
+    std::ifstream status(entry.path() / "status");
+    std::string text((std::istreambuf_iterator<char>(status)), std::istreambuf_iterator<char>());
+    if (raw == command_line + " " && text.find("State:\tZ") == std::string::npos) {
+      found++;
+    }
+  }
+  return found;
+}
+
+TEST_F(AgentServerEndToEndTest, NoPluginProcessOutlivesItsCheckOrTheAgent) {
+  // One plugin leaves a process behind in a session of its own, out of its group's reach; the
+  // other hangs until the agent stops.
+  writeFile(
+      dir_ / "agent.yaml",
+      pluginAgentYaml(agent_port_,
+                      "  - plugin: nagios\n"
+                      "    name: escapes\n"
+                      "    interval: 1h\n"
+                      "    shell: true\n"
+                      "    command: \"setsid sh -c 'echo $$ > " +
+                          (dir_ / "escaped.pid").string() +
+                          "; exec sleep 4242.4242' </dev/null >/dev/null 2>&1 & while [ ! -s " +
+                          (dir_ / "escaped.pid").string() +
+                          " ]; do sleep 0.05; done; echo OK\"\n"
+                          "  - plugin: nagios\n"
+                          "    name: hangs\n"
+                          "    timeout: 1h\n"
+                          "    interval: 1h\n"
+                          "    command: [sleep, '4343.4343']\n"));
+  writeFile(dir_ / "models" / "shop.yaml", R"(services:
+  app:
+    components:
+      - {host: e2e-agent, check: escapes}
+)");
+  startServer();
+  startAgent();
+  auto services = pollApi("/api/v1/services", [](const nlohmann::json& answer) {
+    return stateOf(answer, "app") == "OK";
+  });
+  ASSERT_EQ(stateOf(services, "app"), "OK") << services.dump(2) << agent_->log();
+
+  // The runner sweeps every 5 s for such leftovers.
+  for (int i = 0; i < 150 && processesRunning("sleep 4242.4242") > 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(processesRunning("sleep 4242.4242"), 0) << agent_->log();
+  EXPECT_NE(agent_->log().find("left it running outside its process group"), std::string::npos)
+      << agent_->log();
+
+  EXPECT_EQ(processesRunning("sleep 4343.4343"), 1) << "the hanging plugin should be running";
+  EXPECT_EQ(agent_->stop(), 0) << agent_->log();
+  EXPECT_EQ(processesRunning("sleep 4343.4343"), 0) << "the agent left its plugin behind";
 }
 
 }  // namespace

@@ -157,6 +157,16 @@ TEST(NagiosInputTest, ChecksMaySpeakForAnotherHost) {
   ASSERT_EQ(out.checks.size(), 1u);
   EXPECT_EQ(out.checks[0].host, "core-rtr-1");
   EXPECT_EQ(out.checks[0].name, "ping-router");
+
+  // One check name for many hosts: the input names differ, the check name is shared.
+  input = makeInput(
+      "{plugin: nagios, name: ping-rtr-2, check: ping, check_host: core-rtr-2, "
+      "command: [/bin/echo, OK]}");
+  Capture second;
+  input->collect(second);
+  ASSERT_EQ(second.checks.size(), 1u);
+  EXPECT_EQ(second.checks[0].name, "ping");
+  EXPECT_EQ(second.checks[0].host, "core-rtr-2");
 }
 
 TEST(NagiosInputTest, ScheduledRunsReportUntilStopped) {

@@ -44,13 +44,15 @@ std::string plainEntry(uint16_t port, const std::string& more = "") {
          ", tls: none, command: check_load" + more + "}";
 }
 
-TEST(NrpeInputTest, ReportsTheAnswerForTheNrpeHostUnderTheCommandsName) {
+// A daemon on loopback is this host's: its checks speak for the agent's host, so that agents
+// polling their own NRPE do not all report as one host "127.0.0.1".
+TEST(NrpeInputTest, ReportsALoopbackDaemonsAnswerForTheAgentsHostUnderTheCommandsName) {
   FakeNrpeServer server({FakeNrpeServer::answerInKind(2, "CRITICAL - load|load1=9")});
   auto input = makeInput(plainEntry(server.port()));
   const CheckRun run = input->run();
   EXPECT_EQ(run.state, CheckState::kCritical);
   EXPECT_EQ(run.output, "CRITICAL - load|load1=9");
-  EXPECT_EQ(run.host, "127.0.0.1");
+  EXPECT_EQ(run.host, "agent-host");
   EXPECT_EQ(run.check, "check_load");
   EXPECT_TRUE(run.note.empty());
   EXPECT_GT(run.ts_ms, 0);
@@ -62,6 +64,12 @@ TEST(NrpeInputTest, NameAndCheckHostOverrideTheDefaults) {
   const CheckRun run = input->run();
   EXPECT_EQ(run.host, "db-1");
   EXPECT_EQ(run.check, "load");
+
+  // Two inputs polling the same command on two servers: distinct input names, one check name.
+  auto second = makeInput(plainEntry(server.port(),
+                                     ", name: load-db-2, check: load, "
+                                     "check_host: db-2"));
+  EXPECT_EQ(second->run().check, "load");
 }
 
 TEST(NrpeInputTest, SendsArgumentsJoinedWithBang) {
@@ -90,6 +98,7 @@ TEST(NrpeInputTest, FailureIsUnknownNamingTheServerAndCounted) {
   InputSettings settings;
   settings.plugin = "nrpe";
   settings.name = "nrpe";
+  settings.host = "agent-host";
   settings.timeout = 200ms;
   auto input = NrpeInput::factory()(settings, file, file.root());
   auto& nrpe = static_cast<NrpeInput&>(*input);
