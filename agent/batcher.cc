@@ -4,13 +4,21 @@
 
 namespace bsm::agent {
 
+namespace {
+
+int64_t seriesInterval(const plugins::InputSettings& input, int64_t own_interval_ms) {
+  return own_interval_ms > 0 ? own_interval_ms : input.seriesInterval().count();
+}
+
+}  // namespace
+
 Batcher::Batcher(SeriesTable& series, BatchQueue& queue, size_t max_values,
                  std::chrono::milliseconds max_delay)
     : series_(series), queue_(queue), max_values_(max_values), max_delay_(max_delay) {}
 
 void Batcher::add(const plugins::InputSettings& input, const Sample& sample) {
   const auto id = series_.intern(SeriesKind::kMetric, sample.host, sample.name, sample.labels,
-                                 sample.unit, input.seriesInterval().count());
+                                 sample.unit, seriesInterval(input, sample.interval_ms));
   std::lock_guard lock(mutex_);
   if (!id) {
     if (rejected_series_++ % 1000 == 0) {
@@ -27,7 +35,7 @@ void Batcher::add(const plugins::InputSettings& input, const Sample& sample) {
 
 void Batcher::add(const plugins::InputSettings& input, const CheckResult& result) {
   const auto id = series_.intern(SeriesKind::kCheck, result.host, result.name, result.labels, "",
-                                 input.seriesInterval().count());
+                                 seriesInterval(input, result.interval_ms));
   std::lock_guard lock(mutex_);
   if (!id) {
     if (rejected_series_++ % 1000 == 0) {

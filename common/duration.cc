@@ -44,4 +44,19 @@ std::string formatDuration(std::chrono::milliseconds duration) {
   return std::to_string(ms) + "ms";
 }
 
+std::string formatLimit(std::chrono::milliseconds limit) {
+  const auto ms = limit.count();
+  if (ms < 1000) {
+    return std::to_string(ms) + " ms";
+  }
+  if (ms % 1000 == 0) {
+    return std::to_string(ms / 1000) + " s";
+  }
+  std::string text = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 + 1000).substr(1);
+  while (text.back() == '0') {
+    text.pop_back();
+  }
+  return text + " s";
+}
+
 }  // namespace bsm

@@ -31,4 +31,9 @@ Result<HostPort> parseHostPort(std::string_view text) {
   return HostPort{std::string(host), static_cast<uint16_t>(port)};
 }
 
+bool isLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "localhost.localdomain" || host == "::1" ||
+         host == "[::1]" || host.starts_with("127.");
+}
+
 }  // namespace bsm

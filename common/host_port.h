@@ -18,4 +18,8 @@ struct HostPort {
 
 Result<HostPort> parseHostPort(std::string_view text);
 
+// True for a name or address of this very host's loopback ("localhost", 127.x, ::1). A peer
+// polled there (an NRPE daemon, a Zabbix agent) speaks for the agent's own host.
+bool isLoopbackHost(std::string_view host);
+
 }  // namespace bsm

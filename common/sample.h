@@ -26,6 +26,9 @@ struct Sample {
   std::optional<NagiosRange> crit;
   std::optional<double> min;
   std::optional<double> max;
+  // How often this series gets a value, when that is not its input's interval (a Zabbix item
+  // with an interval of its own); 0 means the input's. The server reckons staleness from it.
+  int64_t interval_ms = 0;
 };
 
 // The outcome of one check (a Nagios plugin run, a Zabbix item that is not supported...).
@@ -36,6 +39,7 @@ struct CheckResult {
   CheckState state = CheckState::kUnknown;
   std::string output;
   int64_t ts_ms = 0;
+  int64_t interval_ms = 0;  // as for Sample
 };
 
 // Milliseconds since the epoch, from the system clock.

@@ -4,6 +4,8 @@
 #include "plugins/nagios/nrpe_input.h"
 #include "plugins/nagios/perfdata_file_input.h"
 #include "plugins/system/system_input.h"
+#include "plugins/zabbix/trapper_input.h"
+#include "plugins/zabbix/zabbix_input.h"
 
 namespace bsm::plugins {
 
@@ -44,6 +46,8 @@ const InputRegistry& builtinInputs() {
     r.add("nagios", nagios::NagiosInput::factory());
     r.add("nrpe", nagios::NrpeInput::factory());
     r.add("nagios_perfdata", nagios::PerfdataFileInput::factory());
+    r.add("zabbix", zabbix::ZabbixInput::factory());
+    r.add("zabbix_trapper", zabbix::TrapperInput::factory());
     return r;
   }();
   return registry;

@@ -37,7 +37,7 @@ Result<NrpeClient::ContextPtr> makeContext(const NrpeClientOptions& options) {
   ERR_clear_error();
   ContextPtr context(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
   if (!context) {
-    return Error{"cannot create a TLS context: " + tlsErrors()};
+    return Error{"cannot create a TLS context: " + net::tlsErrors()};
   }
   SSL_CTX* native = context.get();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
@@ -51,21 +51,21 @@ Result<NrpeClient::ContextPtr> makeContext(const NrpeClientOptions& options) {
     // certificate offers nothing else, so that is what we must ask for.
     SSL_CTX_set_max_proto_version(native, TLS1_2_VERSION);
     if (SSL_CTX_set_cipher_list(native, "ADH:@SECLEVEL=0") != 1) {
-      return Error{"this OpenSSL offers no anonymous DH cipher: " + tlsErrors()};
+      return Error{"this OpenSSL offers no anonymous DH cipher: " + net::tlsErrors()};
     }
     SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
     return context;
   }
 
   if (SSL_CTX_load_verify_locations(native, options.ca.c_str(), nullptr) != 1) {
-    return Error{"cannot load the CA certificate " + options.ca + ": " + tlsErrors()};
+    return Error{"cannot load the CA certificate " + options.ca + ": " + net::tlsErrors()};
   }
   if (!options.cert.empty()) {
     if (SSL_CTX_use_certificate_chain_file(native, options.cert.c_str()) != 1) {
-      return Error{"cannot load the certificate " + options.cert + ": " + tlsErrors()};
+      return Error{"cannot load the certificate " + options.cert + ": " + net::tlsErrors()};
     }
     if (SSL_CTX_use_PrivateKey_file(native, options.key.c_str(), SSL_FILETYPE_PEM) != 1) {
-      return Error{"cannot load the private key " + options.key + ": " + tlsErrors()};
+      return Error{"cannot load the private key " + options.key + ": " + net::tlsErrors()};
     }
     if (SSL_CTX_check_private_key(native) != 1) {
       return Error{"the private key " + options.key + " does not belong to the certificate " +
@@ -105,7 +105,7 @@ std::string NrpeClient::prefix() const {
 }
 
 Result<NrpeReply> NrpeClient::query(std::string_view query, std::chrono::milliseconds timeout) {
-  const NrpeDeadline deadline = NrpeDeadline::in(timeout);
+  const net::Deadline deadline = net::Deadline::in(timeout);
   std::vector<int> versions;
   switch (options_.version) {
     case NrpeVersion::kV4:
@@ -154,16 +154,21 @@ Result<NrpeReply> NrpeClient::query(std::string_view query, std::chrono::millise
 }
 
 NrpeClient::Attempt NrpeClient::exchange(int version, std::string_view query,
-                                         const NrpeDeadline& deadline) {
+                                         const net::Deadline& deadline) {
   Attempt attempt;
   auto packet = encodeNrpePacket({version, NrpePacketType::kQuery, 0, std::string(query)});
   if (!packet) {
     attempt.error = packet.error().message;
     return attempt;
   }
-  auto connection = NrpeConnection::open(options_.peer, tls_.get(), options_.server_name, deadline);
+  auto connection =
+      net::DeadlineConnection::open(options_.peer, tls_.get(), options_.server_name, deadline);
   if (!connection) {
     attempt.error = connection.error().message;
+    if (attempt.error.ends_with(net::kPlaintextPeerHint)) {
+      attempt.error.resize(attempt.error.size() - net::kPlaintextPeerHint.size());
+      attempt.error += " (a server started with 'nrpe -n' takes no TLS: then set tls: none)";
+    }
     return attempt;
   }
   if (Status sent = (*connection)->writeAll(*packet, deadline); !sent) {

@@ -10,7 +10,7 @@
 
 #include "common/host_port.h"
 #include "common/result.h"
-#include "plugins/nagios/nrpe_connection.h"
+#include "plugins/net/deadline_connection.h"
 
 namespace bsm::plugins::nagios {
 
@@ -76,7 +76,7 @@ class NrpeClient {
   NrpeClient(NrpeClientOptions options, ContextPtr tls)
       : options_(std::move(options)), tls_(std::move(tls)) {}
 
-  Attempt exchange(int version, std::string_view query, const NrpeDeadline& deadline);
+  Attempt exchange(int version, std::string_view query, const net::Deadline& deadline);
   std::string prefix() const;
 
   NrpeClientOptions options_;

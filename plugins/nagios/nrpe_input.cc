@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/host_port.h"
 #include "common/logging.h"
 #include "plugins/nagios/nrpe_packet.h"
 
@@ -57,11 +58,6 @@ std::vector<std::string> readArgs(const ConfigFile& file, const YAML::Node& opti
     args.push_back(std::move(arg));
   }
   return args;
-}
-
-bool isLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.") ||
-         host == "localhost.localdomain" || host == "[::1]";
 }
 
 NrpeTls readTls(const ConfigFile& file, const YAML::Node& options) {
@@ -168,7 +164,7 @@ InputFactory NrpeInput::factory() {
     // own 127.0.0.1 must not report as one host named "127.0.0.1".
     query.check_host =
         file.getOptionalString(options, "check_host")
-            .value_or(isLoopback(client.peer.host) ? settings.host : client.peer.host);
+            .value_or(isLoopbackHost(client.peer.host) ? settings.host : client.peer.host);
     if (query.check_host.empty()) {
       file.fail(options["check_host"], "'check_host' must not be empty");
     }

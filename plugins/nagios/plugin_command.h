@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/duration.h"
+
 namespace bsm::plugins::nagios {
 
 // How to run one Nagios plugin: what to execute and the limits it runs under.
@@ -30,8 +32,5 @@ std::vector<std::string> pluginEnvironment(const std::map<std::string, std::stri
 // name in the PATH of `environment`. Empty when there is none.
 std::string resolveExecutable(const std::string& program,
                               const std::vector<std::string>& environment);
-
-// "10 s", "2.5 s", "250 ms": a limit the way the check's output states it.
-std::string formatLimit(std::chrono::milliseconds limit);
 
 }  // namespace bsm::plugins::nagios

@@ -1,4 +1,4 @@
-#include "plugins/nagios/nrpe_connection.h"
+#include "plugins/net/deadline_connection.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -16,9 +16,9 @@
 #include <system_error>
 #include <thread>
 
-#include "plugins/nagios/plugin_command.h"
+#include "common/duration.h"
 
-namespace bsm::plugins::nagios {
+namespace bsm::plugins::net {
 
 namespace {
 
@@ -33,7 +33,7 @@ std::string errnoText(int error) {
 }
 
 // The poll() timeout until `deadline`, rounded up so that a wait never ends just short of it.
-int millisecondsLeft(const NrpeDeadline& deadline) {
+int millisecondsLeft(const Deadline& deadline) {
   const auto left = deadline.at - Clock::now();
   if (left <= Clock::duration::zero()) {
     return 0;
@@ -59,14 +59,14 @@ struct Lookup {
 
 using AddressList = std::shared_ptr<Lookup>;
 
-Result<AddressList> resolve(const HostPort& peer, const NrpeDeadline& deadline) {
+Result<AddressList> resolve(const HostPort& peer, const Deadline& deadline) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
   const std::string service = std::to_string(peer.port);
 
-  // An address literal needs no resolver, and most NRPE hosts are configured by address.
+  // An address literal needs no resolver, and most monitored hosts are configured by address.
   auto lookup = std::make_shared<Lookup>();
   addrinfo numeric_hints = hints;
   numeric_hints.ai_flags |= AI_NUMERICHOST;
@@ -109,23 +109,24 @@ std::string tlsErrors() {
   return out.empty() ? "no detail from OpenSSL" : out;
 }
 
-NrpeDeadline NrpeDeadline::in(std::chrono::milliseconds budget) {
-  return NrpeDeadline{Clock::now() + budget, budget};
+Deadline Deadline::in(std::chrono::milliseconds budget) {
+  return Deadline{Clock::now() + budget, budget};
 }
 
-std::string NrpeDeadline::timedOut() const {
+std::string Deadline::timedOut() const {
   return "timed out after " + formatLimit(budget);
 }
 
-Result<std::unique_ptr<NrpeConnection>> NrpeConnection::open(const HostPort& peer, SSL_CTX* tls,
-                                                             const std::string& server_name,
-                                                             const NrpeDeadline& deadline) {
+Result<std::unique_ptr<DeadlineConnection>> DeadlineConnection::open(const HostPort& peer,
+                                                                     SSL_CTX* tls,
+                                                                     const std::string& server_name,
+                                                                     const Deadline& deadline) {
   auto addresses = resolve(peer, deadline);
   if (!addresses) {
     return addresses.error();
   }
 
-  std::unique_ptr<NrpeConnection> connection;
+  std::unique_ptr<DeadlineConnection> connection;
   std::string failure = "the host name has no address";
   for (const addrinfo* a = (*addresses)->addresses; a != nullptr && !connection; a = a->ai_next) {
     const int fd =
@@ -134,7 +135,7 @@ Result<std::unique_ptr<NrpeConnection>> NrpeConnection::open(const HostPort& pee
       failure = "cannot create a socket: " + errnoText(errno);
       continue;
     }
-    auto candidate = std::unique_ptr<NrpeConnection>(new NrpeConnection(fd, nullptr));
+    auto candidate = std::unique_ptr<DeadlineConnection>(new DeadlineConnection(fd, nullptr));
     if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
       if (errno != EINPROGRESS) {
         failure = errnoText(errno);
@@ -185,7 +186,7 @@ Result<std::unique_ptr<NrpeConnection>> NrpeConnection::open(const HostPort& pee
   return connection;
 }
 
-NrpeConnection::~NrpeConnection() {
+DeadlineConnection::~DeadlineConnection() {
   if (ssl_ != nullptr) {
     // One close_notify, without waiting for the server's: the exchange is complete or given up.
     if (SSL_is_init_finished(ssl_) == 1) {
@@ -199,7 +200,7 @@ NrpeConnection::~NrpeConnection() {
   ERR_clear_error();
 }
 
-Status NrpeConnection::waitFor(short events, const NrpeDeadline& deadline, const char* doing) {
+Status DeadlineConnection::waitFor(short events, const Deadline& deadline, const char* doing) {
   for (;;) {
     pollfd entry{fd_, events, 0};
     const int ready = poll(&entry, 1, millisecondsLeft(deadline));
@@ -215,7 +216,7 @@ Status NrpeConnection::waitFor(short events, const NrpeDeadline& deadline, const
   }
 }
 
-Status NrpeConnection::handshake(const NrpeDeadline& deadline) {
+Status DeadlineConnection::handshake(const Deadline& deadline) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
@@ -234,8 +235,8 @@ Status NrpeConnection::handshake(const NrpeDeadline& deadline) {
       continue;
     }
 
-    // A plaintext nrpe (started with -n) reads our ClientHello as a broken packet and hangs
-    // up, which reaches us as a reset or an end of stream in the middle of the handshake.
+    // A plaintext server reads our ClientHello as a broken request and hangs up, which
+    // reaches us as a reset or an end of stream in the middle of the handshake.
     std::string reason;
     if (error == SSL_ERROR_SSL) {
       reason = tlsErrors();
@@ -249,13 +250,12 @@ Status NrpeConnection::handshake(const NrpeDeadline& deadline) {
       reason = errnoText(saved_errno);
     }
     const bool hung_up = error != SSL_ERROR_SSL;
-    return Error{
-        "TLS handshake failed: " + reason +
-        (hung_up ? " (a server started with 'nrpe -n' takes no TLS: then set tls: none)" : "")};
+    return Error{"TLS handshake failed: " + reason +
+                 (hung_up ? std::string(kPlaintextPeerHint) : std::string())};
   }
 }
 
-Status NrpeConnection::writeAll(std::span<const uint8_t> bytes, const NrpeDeadline& deadline) {
+Status DeadlineConnection::writeAll(std::span<const uint8_t> bytes, const Deadline& deadline) {
   size_t sent = 0;
   while (sent < bytes.size()) {
     const size_t left = bytes.size() - sent;
@@ -294,8 +294,9 @@ Status NrpeConnection::writeAll(std::span<const uint8_t> bytes, const NrpeDeadli
   return Status::success();
 }
 
-Result<NrpeRead> NrpeConnection::readFull(std::span<uint8_t> into, const NrpeDeadline& deadline) {
-  NrpeRead read;
+Result<ReadOutcome> DeadlineConnection::readFull(std::span<uint8_t> into,
+                                                 const Deadline& deadline) {
+  ReadOutcome read;
   while (read.bytes < into.size()) {
     const size_t left = into.size() - read.bytes;
     uint8_t* at = into.data() + read.bytes;
@@ -352,4 +353,4 @@ Result<NrpeRead> NrpeConnection::readFull(std::span<uint8_t> into, const NrpeDea
   return read;
 }
 
-}  // namespace bsm::plugins::nagios
+}  // namespace bsm::plugins::net

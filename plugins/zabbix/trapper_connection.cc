@@ -1,0 +1,155 @@
+#include "plugins/zabbix/trapper_connection.h"
+
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include "common/duration.h"
+#include "common/log_rate_limiter.h"
+#include "common/logging.h"
+
+namespace bsm::plugins::zabbix {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const auto log = logging::get("plugin.zabbix");
+  return log;
+}
+
+// A broken or hostile client can open connections as fast as it likes; a few lines a minute
+// say enough, and the count of broken connections says the rest.
+LogRateLimiter& brokenLog() {
+  static LogRateLimiter limiter(10, std::chrono::minutes(1));
+  return limiter;
+}
+
+std::string describe(const asio::ip::tcp::socket& socket) {
+  std::error_code error;
+  const auto endpoint = socket.remote_endpoint(error);
+  if (error) {
+    return "unknown";
+  }
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+TrapperConnection::TrapperConnection(asio::ip::tcp::socket socket,
+                                     std::shared_ptr<TrapperContext> context)
+    : socket_(std::move(socket)),
+      deadline_(socket_.get_executor()),
+      context_(std::move(context)),
+      peer_(describe(socket_)) {
+  ++context_->open;
+}
+
+TrapperConnection::~TrapperConnection() {
+  --context_->open;
+}
+
+void TrapperConnection::start() {
+  deadline_.expires_after(context_->timeout);
+  deadline_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error) {
+      self->fail("no whole request within " + formatLimit(self->context_->timeout));
+    }
+  });
+  asio::async_read(socket_, asio::buffer(header_.data(), kHeaderPrefixSize),
+                   [self = shared_from_this()](const std::error_code& error, size_t) {
+                     if (error) {
+                       // A client that connects and leaves (a port probe) is no news.
+                       self->close();
+                       return;
+                     }
+                     const auto size = headerSize(self->header_);
+                     if (!size) {
+                       self->fail(size.error().message);
+                       return;
+                     }
+                     self->readHeaderRest(*size);
+                   });
+}
+
+void TrapperConnection::readHeaderRest(size_t header_size) {
+  asio::async_read(
+      socket_, asio::buffer(header_.data() + kHeaderPrefixSize, header_size - kHeaderPrefixSize),
+      [self = shared_from_this(), header_size](const std::error_code& error, size_t) {
+        if (error) {
+          self->fail("connection ended inside the header: " + error.message());
+          return;
+        }
+        const auto header =
+            decodeHeader(std::span(self->header_).first(header_size), self->context_->limits);
+        if (!header) {
+          self->fail(header.error().message);
+          return;
+        }
+        self->readData(*header);
+      });
+}
+
+void TrapperConnection::readData(const PacketHeader& header) {
+  data_.resize(header.data_length);
+  asio::async_read(socket_, asio::buffer(data_),
+                   [self = shared_from_this(), header](const std::error_code& error, size_t got) {
+                     if (error) {
+                       self->fail("connection ended after " + std::to_string(got) + " of " +
+                                  std::to_string(header.data_length) +
+                                  " bytes of data: " + error.message());
+                       return;
+                     }
+                     self->answer(header);
+                   });
+}
+
+void TrapperConnection::answer(const PacketHeader& header) {
+  // A client sends one request and then waits for the answer, so bytes already waiting past
+  // the declared length mean the length is wrong; the request is refused whole.
+  std::error_code error;
+  if (const size_t extra = socket_.available(error); !error && extra > 0) {
+    fail("length mismatch: header says " + std::to_string(header.data_length) +
+         " bytes of data, but more follow");
+    return;
+  }
+  auto payload = decodeData(header, data_, context_->limits);
+  if (!payload) {
+    fail(payload.error().message);
+    return;
+  }
+  data_ = {};
+
+  const std::string response = context_->handler.handle(*payload, peer_, context_->out);
+  auto packet = encodePacket(response);
+  if (!packet) {
+    fail(packet.error().message);
+    return;
+  }
+  reply_ = std::move(packet).value();
+  asio::async_write(socket_, asio::buffer(reply_),
+                    [self = shared_from_this()](const std::error_code&, size_t) { self->close(); });
+}
+
+void TrapperConnection::fail(const std::string& reason) {
+  if (closed_) {
+    return;
+  }
+  ++context_->broken;
+  if (uint64_t withheld = 0; brokenLog().allow(withheld)) {
+    logger()->warn("zabbix trapper peer={} connection closed: {}{}", peer_, reason,
+                   withheld == 0 ? "" : " (" + std::to_string(withheld) + " lines withheld)");
+  }
+  close();
+}
+
+void TrapperConnection::close() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  deadline_.cancel();
+  std::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace bsm::plugins::zabbix

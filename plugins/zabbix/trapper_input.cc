@@ -1,0 +1,210 @@
+#include "plugins/zabbix/trapper_input.h"
+
+#include <asio/post.hpp>
+
+#include "common/logging.h"
+#include "plugins/zabbix/item_key.h"
+
+namespace bsm::plugins::zabbix {
+
+namespace {
+
+constexpr auto kListenRetry = std::chrono::seconds(5);
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const auto log = logging::get("plugin.zabbix");
+  return log;
+}
+
+ActiveItem readActiveItem(const ConfigFile& file, const YAML::Node& node,
+                          std::chrono::milliseconds interval) {
+  ActiveItem item;
+  if (node.IsMap()) {
+    file.rejectUnknownKeys(node, {"key", "interval"}, "an active check item");
+    item.key = file.getString(node, "key");
+    interval = file.getDuration(node, "interval", interval);
+  } else {
+    item.key = file.asString(node, "an active check item (a key, or {key, interval})");
+  }
+  if (auto parsed = parseItemKey(item.key); !parsed) {
+    file.fail(node, "item key '" + item.key + "' is not valid: " + parsed.error().message);
+  }
+  // Zabbix agents take the delay in whole seconds.
+  if (interval < std::chrono::seconds(1) || interval.count() % 1000 != 0) {
+    file.fail(node, "an active check's interval must be whole seconds, at least 1s");
+  }
+  item.delay_seconds = interval.count() / 1000;
+  return item;
+}
+
+ActiveChecks readActiveChecks(const ConfigFile& file, const YAML::Node& list,
+                              std::chrono::milliseconds interval) {
+  if (!list || list.IsNull()) {
+    return {};
+  }
+  file.requireSequence(list, "'active_checks'");
+  std::vector<ActiveChecks::Entry> entries;
+  for (const auto& node : list) {
+    file.requireMap(node, "an entry of 'active_checks'");
+    file.rejectUnknownKeys(node, {"host", "items"}, "an entry of 'active_checks'");
+    ActiveChecks::Entry entry;
+    entry.host_glob = file.getString(node, "host");
+    if (entry.host_glob.empty()) {
+      file.fail(node, "'host' must name the agents' host names (a glob such as \"web-*\")");
+    }
+    const YAML::Node items = node["items"];
+    if (!items || !items.IsSequence() || items.size() == 0) {
+      file.fail(node, "'items' must list the item keys these agents send");
+    }
+    for (const auto& item : items) {
+      entry.items.push_back(readActiveItem(file, item, interval));
+    }
+    entries.push_back(std::move(entry));
+  }
+  return ActiveChecks(std::move(entries));
+}
+
+}  // namespace
+
+TrapperInput::TrapperInput(InputSettings settings, TrapperOptions options)
+    : Input(std::move(settings)),
+      options_(std::move(options)),
+      handler_(this->settings().name, options_.active) {}
+
+TrapperInput::~TrapperInput() {
+  stop();
+}
+
+InputFactory TrapperInput::factory() {
+  return [](const InputSettings& settings, const ConfigFile& file, const YAML::Node& options) {
+    file.requireMap(options, "the zabbix_trapper input");
+    file.rejectUnknownKeys(options,
+                           {"plugin", "name", "interval", "timeout", "listen", "max_connections",
+                            "report_interval", "active_checks"},
+                           "input '" + settings.name + "' (plugin zabbix_trapper)");
+    TrapperOptions trapper;
+    if (const auto listen = file.getOptionalString(options, "listen")) {
+      auto parsed = parseHostPort(*listen);
+      if (!parsed) {
+        file.fail(options["listen"], "'listen': " + parsed.error().message);
+      }
+      trapper.listen = *parsed;
+    }
+    const int64_t max_connections = file.getInteger(options, "max_connections", 100);
+    if (max_connections < 1 || max_connections > 10'000) {
+      file.fail(options["max_connections"], "'max_connections' must be from 1 to 10000");
+    }
+    trapper.max_connections = static_cast<size_t>(max_connections);
+    trapper.active = readActiveChecks(file, options["active_checks"], settings.interval);
+
+    InputSettings own = settings;
+    own.report_interval = file.getDuration(options, "report_interval", settings.interval);
+    if (own.report_interval < std::chrono::seconds(1)) {
+      file.fail(options["report_interval"], "'report_interval' must be at least 1s");
+    }
+    return std::make_unique<TrapperInput>(own, std::move(trapper));
+  };
+}
+
+void TrapperInput::start(Emitter& out) {
+  context_ = std::make_shared<TrapperContext>(handler_, out, options_.limits, settings().timeout);
+  if (Status listening = listen(); !listening) {
+    logger()->error(
+        "input={} cannot listen for Zabbix senders and agents on {}: {}; trying "
+        "again every {} s",
+        settings().name, options_.listen.toString(), listening.error().message,
+        kListenRetry.count());
+    retryListenLater();
+  }
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void TrapperInput::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  asio::post(io_, [this] {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    retry_.cancel();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+Status TrapperInput::listen() {
+  std::error_code error;
+  const auto address = asio::ip::make_address(
+      options_.listen.host.empty() ? "0.0.0.0" : options_.listen.host, error);
+  if (error) {
+    return Error{"'" + options_.listen.host + "' is not an IP address"};
+  }
+  const asio::ip::tcp::endpoint endpoint(address, options_.listen.port);
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) {
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+  }
+  if (!error) {
+    acceptor_.bind(endpoint, error);
+  }
+  if (!error) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  }
+  if (error) {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    return Error{error.message()};
+  }
+  port_ = acceptor_.local_endpoint().port();
+  logger()->info("input={} listening for Zabbix senders and active agents address={}:{}",
+                 settings().name, address.to_string(), port_.load());
+  acceptNext();
+  return Status::success();
+}
+
+void TrapperInput::retryListenLater() {
+  retry_.expires_after(kListenRetry);
+  retry_.async_wait([this](const std::error_code& error) {
+    if (error) {
+      return;
+    }
+    if (Status listening = listen(); !listening) {
+      logger()->debug("input={} still cannot listen on {}: {}", settings().name,
+                      options_.listen.toString(), listening.error().message);
+      retryListenLater();
+    }
+  });
+}
+
+void TrapperInput::acceptNext() {
+  acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted) {
+      return;
+    }
+    if (error) {
+      // Out of file descriptors and the like: pause briefly rather than spin on the error.
+      logger()->error("input={} accept failed: {}", settings().name, error.message());
+      retry_.expires_after(std::chrono::milliseconds(200));
+      retry_.async_wait([this](const std::error_code& waited) {
+        if (!waited) {
+          acceptNext();
+        }
+      });
+      return;
+    }
+    if (context_->open.load() >= options_.max_connections) {
+      ++context_->broken;
+      if (uint64_t withheld = 0; refusal_log_.allow(withheld)) {
+        logger()->warn(
+            "input={} connection refused: {} connections open, the limit ({} lines "
+            "withheld)",
+            settings().name, options_.max_connections, withheld);
+      }
+    } else {
+      std::make_shared<TrapperConnection>(std::move(socket), context_)->start();
+    }
+    acceptNext();
+  });
+}
+
+}  // namespace bsm::plugins::zabbix
