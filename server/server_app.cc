@@ -10,6 +10,7 @@
 #include "server/service_model.h"
 #include "server/sqlite_state_store.h"
 #include "server/token_file.h"
+#include "server/zabbix_push.h"
 
 namespace bsm::server {
 
@@ -48,6 +49,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
   EngineOptions options;
   options.agent_grace = config.agent_grace;
   app->engine_ = std::make_unique<ServiceEngine>(std::move(model), app->store_.get(), options);
+  if (config.zabbix) {
+    app->zabbix_push_ = std::make_unique<ZabbixPush>(*config.zabbix, *app->engine_);
+    app->engine_->addSink(app->zabbix_push_.get());
+  }
 
   SessionSettings settings;
   settings.max_frame_bytes = config.max_frame_bytes;
@@ -78,6 +83,9 @@ Status ServerApp::start() {
   if (Status serving = http_->start(config_.http_listen); !serving) {
     return serving;
   }
+  if (zabbix_push_) {
+    zabbix_push_->start();
+  }
   armTick();
   io_thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(io_);
@@ -87,6 +95,9 @@ Status ServerApp::start() {
 }
 
 void ServerApp::stop() {
+  if (zabbix_push_) {
+    zabbix_push_->stop();
+  }
   if (http_) {
     http_->stop();
   }

@@ -15,6 +15,7 @@ class AgentListener;
 class HttpApi;
 class ServiceEngine;
 class SqliteStateStore;
+class ZabbixPush;
 
 // bsm-server assembled from its configuration: state store, service engine, agent listener
 // and HTTP API, with the threads that drive them.
@@ -42,6 +43,8 @@ class ServerApp {
 
   ServerConfig config_;
   std::unique_ptr<SqliteStateStore> store_;
+  // Sinks of the engine are declared before it, so that they outlive it.
+  std::unique_ptr<ZabbixPush> zabbix_push_;
   std::unique_ptr<ServiceEngine> engine_;
   asio::io_context io_;
   asio::steady_timer tick_timer_;

@@ -20,6 +20,32 @@ HostPort readListen(const ConfigFile& file, const YAML::Node& map, const std::st
   return *parsed;
 }
 
+ZabbixPushConfig readZabbix(const ConfigFile& file, const YAML::Node& zabbix) {
+  file.requireMap(zabbix, "zabbix");
+  file.rejectUnknownKeys(zabbix, {"server", "host", "interval", "timeout"}, "zabbix");
+  ZabbixPushConfig config;
+  auto server = parseHostPort(file.getString(zabbix, "server"));
+  if (!server || server->host.empty()) {
+    file.fail(zabbix["server"],
+              "zabbix.server must be the host:port of a Zabbix server's or "
+              "proxy's trapper (port 10051)");
+  }
+  config.server = *server;
+  config.host = file.getOptionalString(zabbix, "host").value_or(config.host);
+  if (config.host.empty() || config.host.size() > 128) {
+    file.fail(zabbix["host"], "zabbix.host must be the name of a Zabbix host (1-128 characters)");
+  }
+  config.interval = file.getDuration(zabbix, "interval", config.interval);
+  if (config.interval < std::chrono::seconds(1)) {
+    file.fail(zabbix["interval"], "zabbix.interval must be at least 1s");
+  }
+  config.timeout = file.getDuration(zabbix, "timeout", config.timeout);
+  if (config.timeout < std::chrono::milliseconds(100)) {
+    file.fail(zabbix["timeout"], "zabbix.timeout must be at least 100ms");
+  }
+  return config;
+}
+
 }  // namespace
 
 ServerConfig ServerConfig::load(const std::string& path) {
@@ -28,7 +54,7 @@ ServerConfig ServerConfig::load(const std::string& path) {
   file.requireMap(root, "the server configuration");
   file.rejectUnknownKeys(root,
                          {"listen", "tls", "data_dir", "tokens", "models", "agent_grace",
-                          "max_frame_bytes", "log_level"},
+                          "max_frame_bytes", "log_level", "zabbix"},
                          "the server configuration");
 
   ServerConfig config;
@@ -94,6 +120,9 @@ ServerConfig ServerConfig::load(const std::string& path) {
   config.log_level = file.getOptionalString(root, "log_level").value_or(config.log_level);
   if (!logging::isLogLevel(config.log_level)) {
     file.fail(root["log_level"], "log_level must be one of trace, debug, info, warn, error");
+  }
+  if (const YAML::Node zabbix = root["zabbix"]; zabbix && !zabbix.IsNull()) {
+    config.zabbix = readZabbix(file, zabbix);
   }
   return config;
 }

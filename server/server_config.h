@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,14 @@
 #include "common/tls_files.h"
 
 namespace bsm::server {
+
+// Where business-service states go as Zabbix trapper items (see ZabbixPush).
+struct ZabbixPushConfig {
+  HostPort server;           // a Zabbix server's or proxy's trapper port (10051)
+  std::string host = "bsm";  // the Zabbix host that holds the bsm.service.* trapper items
+  std::chrono::milliseconds interval{60'000};  // every service is sent this often
+  std::chrono::milliseconds timeout{5'000};
+};
 
 // bsm-server's configuration file (see docs/configuration.md).
 struct ServerConfig {
@@ -25,6 +34,7 @@ struct ServerConfig {
   // Frames above this size end the session.
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";
+  std::optional<ZabbixPushConfig> zabbix;  // absent: no push to Zabbix
 
   // Reads and validates the file; throws ConfigError naming file and line.
   static ServerConfig load(const std::string& path);

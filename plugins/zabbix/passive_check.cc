@@ -2,9 +2,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <vector>
 
-#include "plugins/net/deadline_connection.h"
+#include "plugins/zabbix/zabbix_exchange.h"
 
 namespace bsm::plugins::zabbix {
 
@@ -14,20 +13,6 @@ constexpr std::string_view kNotSupported = "ZBX_NOTSUPPORTED";
 
 bool isBlank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// Reads exactly into.size() bytes, or says who ended the exchange early.
-Status readExactly(net::DeadlineConnection& connection, std::span<uint8_t> into,
-                   const net::Deadline& deadline, const char* what) {
-  auto read = connection.readFull(into, deadline);
-  if (!read) {
-    return read.error();
-  }
-  if (read->bytes < into.size()) {
-    return Error{"the agent " + read->ended + " the connection in the middle of " + what + " (" +
-                 std::to_string(read->bytes) + " of " + std::to_string(into.size()) + " bytes)"};
-  }
-  return Status::success();
 }
 
 }  // namespace
@@ -75,60 +60,9 @@ PassiveCheck::PassiveCheck(HostPort agent, PacketLimits limits)
 
 Result<ItemAnswer> PassiveCheck::ask(std::string_view key, std::chrono::milliseconds timeout,
                                      bool* reached) const {
-  if (reached != nullptr) {
-    *reached = false;
-  }
-  const auto deadline = net::Deadline::in(timeout);
-  auto request = encodePacket(key);
-  if (!request) {
-    return request.error();
-  }
-  auto connection = net::DeadlineConnection::open(agent_, nullptr, "", deadline);
-  if (!connection) {
-    return connection.error();
-  }
-  if (reached != nullptr) {
-    *reached = true;
-  }
-  if (Status sent = (*connection)->writeAll(*request, deadline); !sent) {
-    return sent.error();
-  }
-
-  // The header says how much follows; its sizes are checked before the data is read.
-  std::vector<uint8_t> header(kLargeHeaderSize);
-  auto first = (*connection)->readFull(std::span(header).first(kHeaderPrefixSize), deadline);
-  if (!first) {
-    return first.error();
-  }
-  if (first->bytes == 0) {
-    // zabbix_agentd hangs up at once on a client missing from its Server= list.
-    return Error{"the agent " + first->ended +
-                 " the connection without an answer (is this host in the agent's Server= list?)"};
-  }
-  if (first->bytes < kHeaderPrefixSize) {
-    return Error{"the agent " + first->ended + " the connection after " +
-                 std::to_string(first->bytes) + " bytes"};
-  }
-  const auto size = headerSize(header);
-  if (!size) {
-    return Error{"bad answer: " + size.error().message};
-  }
-  const auto rest = std::span(header).subspan(kHeaderPrefixSize, *size - kHeaderPrefixSize);
-  if (Status read = readExactly(**connection, rest, deadline, "the header"); !read) {
-    return read.error();
-  }
-  const auto decoded = decodeHeader(std::span(header).first(*size), limits_);
-  if (!decoded) {
-    return Error{"bad answer: " + decoded.error().message};
-  }
-
-  std::vector<uint8_t> data(decoded->data_length);
-  if (Status read = readExactly(**connection, data, deadline, "the value"); !read) {
-    return read.error();
-  }
-  auto payload = decodeData(*decoded, data, limits_);
+  auto payload = exchangePacket(agent_, key, timeout, limits_, reached);
   if (!payload) {
-    return Error{"bad answer: " + payload.error().message};
+    return payload.error();
   }
   return parseAgentAnswer(std::move(*payload));
 }
