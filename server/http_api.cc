@@ -251,6 +251,15 @@ void HttpApi::registerRoutes() {
   });
 }
 
+void HttpApi::addPost(const std::string& path, PostHandler handler) {
+  server_->Post(path, [handler = std::move(handler)](const Request& request, Response& response) {
+    const Reply reply = handler(request.body, request.remote_addr);
+    response.status = reply.status;
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(reply.json, "application/json");
+  });
+}
+
 Status HttpApi::start(const HostPort& listen) {
   if (thread_.joinable() || port_ != 0) {
     return Error{"the HTTP API was already started"};

@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,6 +48,16 @@ class HttpApi {
 
   // Stops accepting, waits for requests in progress and joins the serving thread. Idempotent.
   void stop();
+
+  // What an endpoint added by another part of the server answers: a status and a JSON body.
+  struct Reply {
+    int status = 200;
+    std::string json;
+  };
+  // `body` is the request's body, `client` its address, for logs.
+  using PostHandler = std::function<Reply(const std::string& body, const std::string& client)>;
+  // Adds `POST path` under /api/, for the admin token only. Call before start().
+  void addPost(const std::string& path, PostHandler handler);
 
   // The bound port, valid after a successful start().
   uint16_t port() const { return port_; }

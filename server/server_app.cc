@@ -11,6 +11,7 @@
 #include "server/sqlite_state_store.h"
 #include "server/token_file.h"
 #include "server/zabbix_push.h"
+#include "server/zabbix_webhook.h"
 
 namespace bsm::server {
 
@@ -59,6 +60,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
   app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_, settings,
                                                    app->store_.get());
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
+  app->zabbix_webhook_ = std::make_unique<ZabbixWebhook>(*app->engine_);
+  app->http_->addPost(
+      ZabbixWebhook::kPath,
+      [webhook = app->zabbix_webhook_.get()](const std::string& body, const std::string& client) {
+        return webhook->handle(body, client);
+      });
   return app;
 }
 

@@ -16,6 +16,7 @@ class HttpApi;
 class ServiceEngine;
 class SqliteStateStore;
 class ZabbixPush;
+class ZabbixWebhook;
 
 // bsm-server assembled from its configuration: state store, service engine, agent listener
 // and HTTP API, with the threads that drive them.
@@ -49,6 +50,7 @@ class ServerApp {
   asio::io_context io_;
   asio::steady_timer tick_timer_;
   std::unique_ptr<AgentListener> listener_;
+  std::unique_ptr<ZabbixWebhook> zabbix_webhook_;
   std::unique_ptr<HttpApi> http_;
   std::thread io_thread_;
 };

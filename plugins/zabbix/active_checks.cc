@@ -37,4 +37,18 @@ std::optional<int64_t> ActiveChecks::delayOf(const std::string& host,
   return std::nullopt;
 }
 
+std::optional<std::string> ActiveChecks::keyOf(const std::string& host, uint64_t itemid) const {
+  for (const auto& entry : entries_) {
+    if (fnmatch(entry.host_glob.c_str(), host.c_str(), 0) != 0) {
+      continue;
+    }
+    for (const auto& item : entry.items) {
+      if (item.itemid() == itemid) {
+        return item.key;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace bsm::plugins::zabbix

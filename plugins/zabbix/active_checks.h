@@ -28,6 +28,9 @@ class ActiveChecks {
   // The delay of `key` for `host` in seconds, when it is one of that host's items.
   std::optional<int64_t> delayOf(const std::string& host, const std::string& key) const;
 
+  // The key of the item with `itemid` (ActiveItem::itemid()) among `host`'s items.
+  std::optional<std::string> keyOf(const std::string& host, uint64_t itemid) const;
+
   bool empty() const { return entries_.empty(); }
 
  private:

@@ -106,32 +106,53 @@ std::string TrapperHandler::takeValues(const TrapperRequest& request, const std:
   const bool agent_data = request.kind == TrapperRequestKind::kAgentData;
 
   size_t processed = 0;
-  for (const auto& value : request.values) {
+  size_t failed = request.refused.size();
+  std::string unknown_item;
+  for (const auto& listed : request.values) {
+    const TrapperValue* value = &listed;
+    TrapperValue named;
+    if (value->key.empty()) {
+      // zabbix_agent2 names the item by the id our active-check list gave it.
+      const auto key = active_.keyOf(value->host, value->itemid.value_or(0));
+      if (!key) {
+        ++failed;
+        unknown_item = "itemid " + std::to_string(value->itemid.value_or(0)) + " of host " +
+                       value->host + " is none of its active checks";
+        continue;
+      }
+      named = *value;
+      named.key = *key;
+      value = &named;
+    }
     ++processed;
-    if (agent_data && value.id) {
+    if (agent_data && value->id) {
       std::lock_guard lock(sessions_mutex_);
-      if (!sessions_.take(request.session, *value.id)) {
+      if (!sessions_.take(request.session, *value->id)) {
         ++duplicates_;
         continue;
       }
     }
     int64_t interval_ms = 0;
     if (agent_data) {
-      interval_ms = active_.delayOf(value.host, value.key).value_or(0) * 1000;
+      interval_ms = active_.delayOf(value->host, value->key).value_or(0) * 1000;
     }
-    emitValue(value, received_ms, interval_ms, out);
+    emitValue(*value, received_ms, interval_ms, out);
   }
   processed_ += processed;
-  failed_ += request.refused.size();
+  failed_ += failed;
 
   if (!request.refused.empty()) {
     const auto& first = request.refused.front();
     warnRateLimited("input={} peer={} {}: {} of {} values refused, first at data[{}]: {}",
                     input_name_, peer, requestName(request.kind), request.refused.size(),
-                    request.refused.size() + processed, first.index, first.reason);
+                    request.refused.size() + request.values.size(), first.index, first.reason);
+  }
+  if (!unknown_item.empty()) {
+    warnRateLimited("input={} peer={} {}: {}", input_name_, peer, requestName(request.kind),
+                    unknown_item);
   }
   const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started;
-  return processedResponse(processed, request.refused.size(), spent.count());
+  return processedResponse(processed, failed, spent.count());
 }
 
 void TrapperHandler::emitValue(const TrapperValue& value, int64_t received_ms, int64_t interval_ms,

@@ -63,12 +63,23 @@ std::string hostProblem(const std::string& host) {
 }
 
 // One entry of a data array, or why it is refused.
-Result<TrapperValue> readValue(const json& entry, bool agent_data) {
+// `request_host` is the request's own "host": agent data from zabbix_agent2 names the host
+// there only.
+Result<TrapperValue> readValue(const json& entry, bool agent_data,
+                               const std::optional<std::string>& request_host) {
   if (!entry.is_object()) {
     return Error{"entry is not an object"};
   }
   TrapperValue value;
-  const auto host = stringMember(entry, "host");
+  if (agent_data) {
+    if (const auto itemid = integerMember(entry, "itemid"); itemid && *itemid > 0) {
+      value.itemid = static_cast<uint64_t>(*itemid);
+    }
+  }
+  auto host = stringMember(entry, "host");
+  if (!host && agent_data) {
+    host = request_host;
+  }
   if (!host) {
     return Error{"no \"host\" string"};
   }
@@ -77,13 +88,15 @@ Result<TrapperValue> readValue(const json& entry, bool agent_data) {
   }
   value.host = *host;
   const auto key = stringMember(entry, "key");
-  if (!key) {
-    return Error{"no \"key\" string"};
+  if (!key && !value.itemid) {
+    return Error{agent_data ? "neither \"key\" nor \"itemid\"" : "no \"key\" string"};
   }
-  if (auto parsed = parseItemKey(*key); !parsed) {
-    return Error{"item key '" + key->substr(0, 80) + "': " + parsed.error().message};
+  if (key) {
+    if (auto parsed = parseItemKey(*key); !parsed) {
+      return Error{"item key '" + key->substr(0, 80) + "': " + parsed.error().message};
+    }
+    value.key = *key;
   }
-  value.key = *key;
 
   const auto it = entry.find("value");
   if (it == entry.end()) {
@@ -121,8 +134,12 @@ Result<TrapperValue> readValue(const json& entry, bool agent_data) {
 
 void readValues(const json& root, bool agent_data, TrapperRequest& out) {
   const json& data = root.at("data");
+  std::optional<std::string> request_host = stringMember(root, "host");
+  if (request_host && !hostProblem(*request_host).empty()) {
+    request_host.reset();
+  }
   for (size_t i = 0; i < data.size(); ++i) {
-    auto value = readValue(data[i], agent_data);
+    auto value = readValue(data[i], agent_data, request_host);
     if (value) {
       out.values.push_back(std::move(value).value());
     } else {
@@ -196,11 +213,25 @@ std::string failedResponse(std::string_view info) {
                                                            json::error_handler_t::replace);
 }
 
+uint64_t ActiveItem::itemid() const {
+  // FNV-1a, cut to 48 bits so that every JSON reader keeps it exact, and never 0.
+  uint64_t hash = 14695981039346656037ull;
+  for (const char c : key) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  hash &= (uint64_t{1} << 48) - 1;
+  return hash == 0 ? 1 : hash;
+}
+
 std::string activeChecksResponse(const std::vector<ActiveItem>& items) {
   json data = json::array();
   for (const auto& item : items) {
-    data.push_back(
-        {{"key", item.key}, {"delay", item.delay_seconds}, {"lastlogsize", 0}, {"mtime", 0}});
+    data.push_back({{"key", item.key},
+                    {"key_orig", item.key},
+                    {"itemid", item.itemid()},
+                    {"delay", std::to_string(item.delay_seconds)},
+                    {"lastlogsize", 0},
+                    {"mtime", 0}});
   }
   return json{{"response", "success"}, {"data", std::move(data)}}.dump(
       -1, ' ', false, json::error_handler_t::replace);

@@ -25,6 +25,9 @@ struct TrapperValue {
   std::optional<int64_t> ns;     // nanoseconds within that second
   std::optional<uint64_t> id;    // per-session sequence (agent data only)
   bool not_supported = false;    // agent data with state 1: `value` is the reason
+  // The item by the id our active-check list gave it (agent data only). zabbix_agent2 names
+  // its values this way alone, without "key"; `key` is then empty until looked up.
+  std::optional<uint64_t> itemid;
 
   // Milliseconds since the epoch: the value's own clock, or `fallback_ms` without one.
   int64_t timestampMs(int64_t fallback_ms) const;
@@ -65,9 +68,15 @@ std::string failedResponse(std::string_view info);
 struct ActiveItem {
   std::string key;
   int64_t delay_seconds = 60;
+
+  // The item's id in the list: derived from the key alone, so that a value an agent buffered
+  // before the list changed still names the same item.
+  uint64_t itemid() const;
 };
 
-// {"response":"success","data":[{"key":..,"delay":..,"lastlogsize":0,"mtime":0},...]}.
+// {"response":"success","data":[{"key":..,"key_orig":..,"itemid":..,"delay":"30",
+// "lastlogsize":0,"mtime":0},...]}. The delay is a string: zabbix_agent2 refuses a number
+// there, and zabbix_agentd takes either; agent2 also needs the itemid.
 std::string activeChecksResponse(const std::vector<ActiveItem>& items);
 
 // What a sender's info text says, for bsm's own pushes to a Zabbix server.

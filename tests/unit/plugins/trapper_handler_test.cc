@@ -117,7 +117,9 @@ TEST(TrapperHandlerTest, GivesActiveAgentsTheirConfiguredItems) {
   ASSERT_EQ(parsed["response"], "success");
   ASSERT_EQ(parsed["data"].size(), 3u);
   EXPECT_EQ(parsed["data"][0]["key"], "agent.ping");
-  EXPECT_EQ(parsed["data"][0]["delay"], 30);
+  // A string: zabbix_agent2 refuses a number there.
+  EXPECT_EQ(parsed["data"][0]["delay"], "30");
+  EXPECT_EQ(parsed["data"][0]["itemid"], (ActiveItem{"agent.ping", 30}.itemid()));
   EXPECT_EQ(parsed["data"][2]["key"], "vfs.fs.size[/,pused]");
   EXPECT_EQ(parsed["data"][2]["lastlogsize"], 0);
   EXPECT_EQ(parsed["data"][2]["mtime"], 0);
@@ -165,6 +167,28 @@ TEST(TrapperHandlerTest, TakesAgentDataOncePerSessionAndId) {
   restarted.replace(restarted.find("465ac6"), 6, "999999");
   handler.handle(restarted, "peer", out);
   EXPECT_EQ(out.samples.size(), 4u);
+}
+
+// zabbix_agent2 names the host once per request and each item only by the itemid we gave it.
+TEST(TrapperHandlerTest, TakesAgent2DataNamedByItemId) {
+  TrapperHandler handler("trapper", webChecks());
+  RecordingEmitter out;
+  const uint64_t ping = (ActiveItem{"agent.ping", 5}).itemid();
+  const std::string data =
+      R"({"request":"agent data","session":"ce3b","host":"web-1","version":"6.0","data":[)"
+      R"({"id":1,"itemid":)" +
+      std::to_string(ping) +
+      R"(,"value":"1","clock":1796323143,"ns":0},)"
+      R"({"id":2,"itemid":12345,"value":"7","clock":1796323143,"ns":0}]})";
+  const json answer = json::parse(handler.handle(data, "peer", out));
+  EXPECT_EQ(answer["response"], "success");
+  EXPECT_TRUE(answer["info"].get<std::string>().starts_with("processed: 1; failed: 1; total: 2"))
+      << answer["info"];
+  ASSERT_EQ(out.samples.size(), 1u);
+  EXPECT_EQ(out.samples[0].host, "web-1");
+  EXPECT_EQ(out.samples[0].name, "agent.ping");
+  // web-1 matches both entries; the first gives agent.ping its delay.
+  EXPECT_EQ(out.samples[0].interval_ms, 30'000);
 }
 
 TEST(ActiveSessionsTest, ForgetsTheLeastRecentlySeenSessionPastCapacity) {
