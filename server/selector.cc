@@ -4,9 +4,35 @@
 
 namespace bsm::server {
 
-Glob::Glob(std::string pattern)
+namespace {
+
+std::string escapeBrackets(const std::string& pattern) {
+  std::string out;
+  out.reserve(pattern.size() + 8);
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+    } else if (c == '[' || c == ']') {
+      out += '\\';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Glob::Glob(std::string pattern, Brackets brackets)
     : pattern_(std::move(pattern)),
-      literal_(pattern_.find_first_of("*?[\\") == std::string::npos) {}
+      literal_(pattern_.find_first_of(brackets == Brackets::kLiteral ? "*?\\" : "*?[\\") ==
+               std::string::npos),
+      fnmatch_pattern_(literal_                         ? std::string()
+                       : brackets == Brackets::kLiteral ? escapeBrackets(pattern_)
+                                                        : pattern_) {}
 
 bool Glob::matches(const std::string& text) const {
   if (literal_) {
@@ -14,7 +40,7 @@ bool Glob::matches(const std::string& text) const {
   }
   // No FNM_PATHNAME or FNM_PERIOD: series names are dotted and hosts may hold slashes (SNMP
   // devices named after a path), and "*" should cross both.
-  return fnmatch(pattern_.c_str(), text.c_str(), 0) == 0;
+  return fnmatch(fnmatch_pattern_.c_str(), text.c_str(), 0) == 0;
 }
 
 bool Selector::matches(SeriesKind series_kind, const std::string& series_host,

@@ -11,11 +11,17 @@
 
 namespace bsm::server {
 
-// A shell-style glob (fnmatch(3): *, ?, [abc]) that remembers whether it has any wildcard, so
-// that the common case of an exact name costs one string comparison.
+// A shell-style glob (fnmatch(3): *, ?, [abc], and a backslash that makes the next character
+// stand for itself). It remembers whether it has any wildcard, so that the common case of an
+// exact name costs one string comparison.
 class Glob {
  public:
-  explicit Glob(std::string pattern = "*");
+  // In names of checks and metrics brackets stand for themselves (Brackets::kLiteral): Zabbix
+  // item keys ("vfs.fs.size[/,pused]") are names that hold them, and "vfs.fs.size[*,pused]"
+  // should select the used percentage of every file system, not a character class.
+  enum class Brackets { kClass, kLiteral };
+
+  explicit Glob(std::string pattern = "*", Brackets brackets = Brackets::kClass);
 
   bool matches(const std::string& text) const;
   const std::string& pattern() const { return pattern_; }
@@ -25,6 +31,7 @@ class Glob {
  private:
   std::string pattern_;
   bool literal_;
+  std::string fnmatch_pattern_;  // the pattern as fnmatch(3) reads it
 };
 
 // One entry of a service's `components:` list. Every series it matches becomes one component
@@ -32,7 +39,7 @@ class Glob {
 struct Selector {
   SeriesKind kind = SeriesKind::kMetric;
   Glob host;
-  Glob name;                           // metric or check name
+  Glob name;                           // metric or check name; brackets are literal
   std::map<std::string, Glob> labels;  // each key must be present and its value match
   std::optional<Threshold> warn;       // metrics only
   std::optional<Threshold> crit;       // metrics only

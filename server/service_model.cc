@@ -162,7 +162,7 @@ Selector parseSelector(const ConfigFile& file, const YAML::Node& node, const std
     file.fail(node, context + " needs exactly one of metric: NAME or check: NAME");
   }
   selector.kind = metric ? SeriesKind::kMetric : SeriesKind::kCheck;
-  selector.name = Glob(metric ? *metric : *check);
+  selector.name = Glob(metric ? *metric : *check, Glob::Brackets::kLiteral);
 
   if (const YAML::Node labels = node["labels"]) {
     file.requireMap(labels, context + " labels");

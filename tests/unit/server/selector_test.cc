@@ -39,6 +39,18 @@ TEST(SelectorTest, LiteralGlobIsExact) {
   EXPECT_TRUE(Glob("*").matches("rack/1/sw"));
 }
 
+// Zabbix item keys hold brackets, which fnmatch reads as a character class.
+TEST(SelectorTest, PatternMatchesTextSpelledLikeIt) {
+  const Glob key("system.cpu.load[all,avg1]", Glob::Brackets::kLiteral);
+  EXPECT_TRUE(key.matches("system.cpu.load[all,avg1]"));
+  EXPECT_FALSE(key.matches("system.cpu.loada"));
+  EXPECT_FALSE(key.matches("system.cpu.load[all,avg5]"));
+  // Escaped brackets keep wildcards usable inside a key.
+  const Glob any_load(R"(system.cpu.load\[all,*\])");
+  EXPECT_TRUE(any_load.matches("system.cpu.load[all,avg5]"));
+  EXPECT_FALSE(any_load.matches("system.cpu.load[percpu,avg5]"));
+}
+
 TEST(SelectorTest, DescribesItself) {
   Selector selector;
   selector.kind = SeriesKind::kMetric;
