@@ -1,6 +1,7 @@
 #include "server/agent_listener.h"
 
 #include "common/logging.h"
+#include "common/tcp_listen.h"
 
 namespace bsm::server {
 
@@ -12,27 +13,13 @@ AgentListener::AgentListener(asio::io_context& io, std::shared_ptr<asio::ssl::co
       context_(std::make_shared<SessionContext>(settings, ingest, store)) {}
 
 Status AgentListener::start(const HostPort& listen) {
-  std::error_code error;
-  const auto address = asio::ip::make_address(listen.host.empty() ? "0.0.0.0" : listen.host, error);
-  if (error) {
-    return Error{"agent listen address '" + listen.host + "' is not an IP address"};
+  auto port = listenTcp(acceptor_, listen);
+  if (!port) {
+    return Error{"cannot listen for agents on " + listen.toString() + ": " + port.error().message};
   }
-  const asio::ip::tcp::endpoint endpoint(address, listen.port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) {
-    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
-  }
-  if (!error) {
-    acceptor_.bind(endpoint, error);
-  }
-  if (!error) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, error);
-  }
-  if (error) {
-    return Error{"cannot listen for agents on " + listen.toString() + ": " + error.message()};
-  }
-  port_ = acceptor_.local_endpoint().port();
-  logging::get("stream")->info("listening for agents address={}:{}", address.to_string(), port_);
+  port_ = *port;
+  logging::get("stream")->info("listening for agents address={}:{}",
+                               listen.host.empty() ? "0.0.0.0" : listen.host, port_);
   acceptNext();
   return Status::success();
 }

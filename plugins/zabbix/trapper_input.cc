@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 
 #include "common/logging.h"
+#include "common/tcp_listen.h"
 #include "plugins/zabbix/item_key.h"
 
 namespace bsm::plugins::zabbix {
@@ -133,31 +134,14 @@ void TrapperInput::stop() {
 }
 
 Status TrapperInput::listen() {
-  std::error_code error;
-  const auto address = asio::ip::make_address(
-      options_.listen.host.empty() ? "0.0.0.0" : options_.listen.host, error);
-  if (error) {
-    return Error{"'" + options_.listen.host + "' is not an IP address"};
+  auto port = listenTcp(acceptor_, options_.listen);
+  if (!port) {
+    return port.error();
   }
-  const asio::ip::tcp::endpoint endpoint(address, options_.listen.port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) {
-    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
-  }
-  if (!error) {
-    acceptor_.bind(endpoint, error);
-  }
-  if (!error) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, error);
-  }
-  if (error) {
-    std::error_code ignored;
-    acceptor_.close(ignored);
-    return Error{error.message()};
-  }
-  port_ = acceptor_.local_endpoint().port();
+  port_ = *port;
   logger()->info("input={} listening for Zabbix senders and active agents address={}:{}",
-                 settings().name, address.to_string(), port_.load());
+                 settings().name, options_.listen.host.empty() ? "0.0.0.0" : options_.listen.host,
+                 port_.load());
   acceptNext();
   return Status::success();
 }

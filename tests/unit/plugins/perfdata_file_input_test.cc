@@ -9,19 +9,14 @@
 #include <gtest/gtest.h>
 
 #include "common/config_file.h"
+#include "recording_emitter.h"
 
 namespace bsm::plugins::nagios {
 namespace {
 
 namespace fs = std::filesystem;
 
-class RecordingEmitter : public Emitter {
- public:
-  void emit(Sample sample) override { samples.push_back(std::move(sample)); }
-  void emit(CheckResult result) override { checks.push_back(std::move(result)); }
-  std::vector<Sample> samples;
-  std::vector<CheckResult> checks;
-};
+using testing::RecordingEmitter;
 
 class PerfdataFileInputTest : public ::testing::Test {
  protected:

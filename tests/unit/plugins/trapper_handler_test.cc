@@ -1,4 +1,5 @@
 #include "plugins/zabbix/trapper_handler.h"
+#include "recording_emitter.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,14 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-class RecordingEmitter : public Emitter {
- public:
-  void emit(Sample sample) override { samples.push_back(std::move(sample)); }
-  void emit(CheckResult result) override { checks.push_back(std::move(result)); }
-
-  std::vector<Sample> samples;
-  std::vector<CheckResult> checks;
-};
+using testing::RecordingEmitter;
 
 ActiveChecks webChecks() {
   return ActiveChecks({{"web-*", {{"agent.ping", 30}, {"system.uptime", 60}}},
