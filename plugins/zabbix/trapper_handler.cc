@@ -125,7 +125,8 @@ std::string TrapperHandler::takeValues(const TrapperRequest& request, const std:
       value = &named;
     }
     ++processed;
-    if (agent_data && value->id) {
+    // Older agents send no session: their resends cannot be told from new values.
+    if (agent_data && value->id && !request.session.empty()) {
       std::lock_guard lock(sessions_mutex_);
       if (!sessions_.take(request.session, *value->id)) {
         ++duplicates_;
