@@ -24,11 +24,16 @@ ZabbixPushConfig readZabbix(const ConfigFile& file, const YAML::Node& zabbix) {
   file.requireMap(zabbix, "zabbix");
   file.rejectUnknownKeys(zabbix, {"server", "host", "interval", "timeout"}, "zabbix");
   ZabbixPushConfig config;
-  auto server = parseHostPort(file.getString(zabbix, "server"));
+  // A Zabbix server's trapper listens on 10051 unless it was told otherwise.
+  std::string address = file.getString(zabbix, "server");
+  if (address.find(':') == std::string::npos) {
+    address += ":10051";
+  }
+  auto server = parseHostPort(address);
   if (!server || server->host.empty()) {
     file.fail(zabbix["server"],
-              "zabbix.server must be the host:port of a Zabbix server's or "
-              "proxy's trapper (port 10051)");
+              "zabbix.server must be the host[:port] of a Zabbix server's or proxy's trapper "
+              "(port 10051 by default)");
   }
   config.server = *server;
   config.host = file.getOptionalString(zabbix, "host").value_or(config.host);

@@ -1,5 +1,6 @@
 #include "plugins/zabbix/trapper_input.h"
 
+#include <asio/ip/address.hpp>
 #include <asio/post.hpp>
 
 #include "common/logging.h"
@@ -81,7 +82,7 @@ InputFactory TrapperInput::factory() {
     file.requireMap(options, "the zabbix_trapper input");
     file.rejectUnknownKeys(options,
                            {"plugin", "name", "interval", "timeout", "listen", "max_connections",
-                            "report_interval", "active_checks"},
+                            "report_interval", "active_checks", "allow"},
                            "input '" + settings.name + "' (plugin zabbix_trapper)");
     TrapperOptions trapper;
     if (const auto listen = file.getOptionalString(options, "listen")) {
@@ -90,6 +91,26 @@ InputFactory TrapperInput::factory() {
         file.fail(options["listen"], "'listen': " + parsed.error().message);
       }
       trapper.listen = *parsed;
+      std::error_code not_ip;
+      if (!trapper.listen.host.empty()) {
+        (void)asio::ip::make_address(trapper.listen.host, not_ip);
+      }
+      if (not_ip) {
+        file.fail(options["listen"],
+                  "'listen' must be an IP address and port, such as "
+                  "0.0.0.0:10051, not '" +
+                      *listen + "'");
+      }
+    }
+    if (const YAML::Node allow = options["allow"]; allow && !allow.IsNull()) {
+      file.requireSequence(allow, "'allow'");
+      trapper.allowed = AllowedPeers();
+      for (const auto& entry : allow) {
+        if (Status added = trapper.allowed.add(file.asString(entry, "an entry of 'allow'"));
+            !added) {
+          file.fail(entry, "'allow': " + added.error().message);
+        }
+      }
     }
     const int64_t max_connections = file.getInteger(options, "max_connections", 100);
     if (max_connections < 1 || max_connections > 10'000) {
@@ -99,7 +120,10 @@ InputFactory TrapperInput::factory() {
     trapper.active = readActiveChecks(file, options["active_checks"], settings.interval);
 
     InputSettings own = settings;
-    own.report_interval = file.getDuration(options, "report_interval", settings.interval);
+    // Senders push at their own pace (a cron job every minute, a script every five); without a
+    // word about it, values count as stale after three minutes.
+    own.report_interval =
+        file.getDuration(options, "report_interval", std::chrono::milliseconds(60'000));
     if (own.report_interval < std::chrono::seconds(1)) {
       file.fail(options["report_interval"], "'report_interval' must be at least 1s");
     }
@@ -176,7 +200,17 @@ void TrapperInput::acceptNext() {
       });
       return;
     }
-    if (context_->open.load() >= options_.max_connections) {
+    std::error_code unknown;
+    const auto peer = socket.remote_endpoint(unknown);
+    if (unknown || !options_.allowed.allows(peer.address())) {
+      ++context_->broken;
+      if (uint64_t withheld = 0; refusal_log_.allow(withheld)) {
+        logger()->warn(
+            "input={} connection from {} refused: not in the input's 'allow' list ({} lines "
+            "withheld)",
+            settings().name, unknown ? "an unknown address" : peer.address().to_string(), withheld);
+      }
+    } else if (context_->open.load() >= options_.max_connections) {
       ++context_->broken;
       if (uint64_t withheld = 0; refusal_log_.allow(withheld)) {
         logger()->warn(

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "plugins/input.h"
 #include "plugins/input_registry.h"
+#include "plugins/zabbix/allowed_peers.h"
 #include "plugins/zabbix/trapper_connection.h"
 #include "plugins/zabbix/trapper_handler.h"
 
@@ -22,6 +23,7 @@ struct TrapperOptions {
   size_t max_connections = 100;
   PacketLimits limits;
   ActiveChecks active;
+  AllowedPeers allowed = AllowedPeers::loopback();
 };
 
 // The `zabbix_trapper` input: listens where a Zabbix server or proxy would (port 10051) for
@@ -32,9 +34,10 @@ class TrapperInput : public Input {
   TrapperInput(InputSettings settings, TrapperOptions options);
   ~TrapperInput() override;
 
-  // Options: listen (host:port, default 0.0.0.0:10051), max_connections (100), report_interval
-  // (how often senders are expected to push, for staleness; default the input's interval),
-  // active_checks: a list of {host: glob, items: [key or {key, interval}]}.
+  // Options: listen (address:port, default 0.0.0.0:10051), allow (addresses and networks that
+  // may connect; default loopback only), max_connections (100), report_interval (how often
+  // senders are expected to push, for staleness; default 1m), active_checks: a list of
+  // {host: glob, items: [key or {key, interval}]}.
   static InputFactory factory();
 
   bool polled() const override { return false; }

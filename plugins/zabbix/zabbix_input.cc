@@ -91,7 +91,7 @@ InputFactory ZabbixInput::factory() {
     }
     std::vector<PolledItem> items;
     std::set<std::string> keys;
-    auto tick = settings.interval;
+    auto tick = std::chrono::milliseconds::max();
     for (const auto& node : list) {
       PolledItem item = readItem(file, node, settings);
       if (!keys.insert(item.key).second) {
@@ -101,7 +101,8 @@ InputFactory ZabbixInput::factory() {
       items.push_back(std::move(item));
     }
 
-    // The scheduler calls collect() at the shortest interval; slower items wait their turn.
+    // The scheduler calls collect() at the shortest item interval; slower items wait their
+    // turn. zabbix.agent.available is reported on every such round.
     InputSettings ticking = settings;
     ticking.interval = tick;
     return std::make_unique<ZabbixInput>(ticking, PassiveCheck(peer), host_name, std::move(items));
@@ -124,7 +125,9 @@ void ZabbixInput::collect(Emitter& out) {
     return;
   }
 
-  std::string unreachable;
+  std::string unreachable;  // why no connection could be made
+  std::string first_error;  // the first item that failed after connecting
+  size_t answered = 0;      // items the agent answered (a value or "not supported")
   std::vector<PolledItem*> skipped;
   for (PolledItem* item : due) {
     if (!unreachable.empty()) {
@@ -143,9 +146,13 @@ void ZabbixInput::collect(Emitter& out) {
       }
       check.output = "cannot read item from Zabbix agent " + agent_.agent().toString() + ": " +
                      answer.error().message;
+      if (first_error.empty()) {
+        first_error = answer.error().message;
+      }
       out.emit(std::move(check));
       continue;
     }
+    ++answered;
     if (!answer->supported) {
       check.output =
           answer->reason.empty() ? "not supported (the agent gave no reason)" : answer->reason;
@@ -172,37 +179,49 @@ void ZabbixInput::collect(Emitter& out) {
   }
 
   if (!unreachable.empty()) {
-    reportUnreachable(unreachable, skipped, out);
+    reportUnreachable("is not reachable: " + unreachable, skipped, out);
+    return;
+  }
+  // An agent that takes the connection but answers nothing (its Server= does not list us, it
+  // hangs) is as unavailable to us as one that is down.
+  if (answered == 0) {
+    reportUnreachable("answers no item: " + first_error, skipped, out);
     return;
   }
   if (unreachable_) {
     unreachable_ = false;
     logger()->info("input={} agent={} answers again", settings().name, agent_.agent().toString());
   }
-  out.emit(CheckResult{host_name_,
-                       kAvailableCheck,
-                       {},
-                       CheckState::kOk,
-                       "Zabbix agent " + agent_.agent().toString() + " answers",
-                       nowMs(),
-                       0});
+  out.emit(availability(CheckState::kOk, "Zabbix agent " + agent_.agent().toString() + " answers",
+                        nowMs()));
 }
 
-void ZabbixInput::reportUnreachable(const std::string& reason, std::vector<PolledItem*>& skipped,
-                                    Emitter& out) {
-  const std::string output =
-      "Zabbix agent " + agent_.agent().toString() + " is not reachable: " + reason;
+CheckResult ZabbixInput::availability(CheckState state, std::string output, int64_t ts) const {
+  CheckResult check;
+  check.host = host_name_;
+  check.name = kAvailableCheck;
+  // Labelled with the agent's address: two inputs may poll two agents for one host name.
+  check.labels = {{"agent", agent_.agent().toString()}};
+  check.state = state;
+  check.output = std::move(output);
+  check.ts_ms = ts;
+  return check;
+}
+
+void ZabbixInput::reportUnreachable(const std::string& problem,
+                                    const std::vector<PolledItem*>& skipped, Emitter& out) {
+  const std::string output = "Zabbix agent " + agent_.agent().toString() + " " + problem;
   const int64_t ts = nowMs();
   for (const PolledItem* item : skipped) {
     out.emit(CheckResult{
         host_name_, item->key, {}, CheckState::kUnknown, output, ts, item->interval.count()});
   }
-  out.emit(CheckResult{host_name_, kAvailableCheck, {}, CheckState::kCritical, output, ts, 0});
+  out.emit(availability(CheckState::kCritical, output, ts));
 
   unreachable_ = true;
   if (uint64_t withheld = 0; failure_log_.allow(withheld)) {
-    logger()->warn("input={} agent={} not reachable, {} items UNKNOWN: {}{}", settings().name,
-                   agent_.agent().toString(), skipped.size(), reason,
+    logger()->warn("input={} agent={} unavailable, its items are UNKNOWN: {}{}", settings().name,
+                   agent_.agent().toString(), problem,
                    withheld == 0 ? "" : " (" + std::to_string(withheld) + " lines withheld)");
   }
 }

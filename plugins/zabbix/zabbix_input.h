@@ -27,13 +27,13 @@ struct PolledItem {
 //
 // A numeric value becomes a sample named by the item key; a text value, a check in state OK
 // with the text as output; an item the agent does not support, an UNKNOWN check carrying the
-// agent's reason. The check `zabbix.agent.available` tells whether the agent answered at all:
-// once it does not, the other items due in that round are not tried (each would wait for its
-// own timeout) and become UNKNOWN checks naming the reason.
+// agent's reason. The check `zabbix.agent.available` (labelled agent=<host:port>) tells whether
+// the agent answers at all: once it cannot be reached, the other items due in that round are
+// not tried (each would wait for its own timeout) and become UNKNOWN checks naming the reason;
+// an agent that takes connections but answers no item is unavailable too.
 class ZabbixInput : public Input {
  public:
-  // `settings.interval` must not exceed the shortest item interval: it is the tick at which
-  // items are looked at.
+  // `settings.interval` is the tick at which items are looked at: the shortest item interval.
   ZabbixInput(InputSettings settings, PassiveCheck agent, std::string host_name,
               std::vector<PolledItem> items);
 
@@ -51,8 +51,11 @@ class ZabbixInput : public Input {
   const std::vector<PolledItem>& items() const { return items_; }
 
  private:
-  void reportUnreachable(const std::string& reason, std::vector<PolledItem*>& skipped,
+  // Reports the agent unavailable: `problem` completes "Zabbix agent H:P ...", and every item
+  // in `skipped` (not tried this round) becomes UNKNOWN with that text.
+  void reportUnreachable(const std::string& problem, const std::vector<PolledItem*>& skipped,
                          Emitter& out);
+  CheckResult availability(CheckState state, std::string output, int64_t ts) const;
 
   PassiveCheck agent_;
   std::string host_name_;

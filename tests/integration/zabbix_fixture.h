@@ -184,6 +184,8 @@ struct ZabbixAgentOptions {
   std::string hostname = "bsm-zabbix-agent";
   // Listen for passive checks on a free loopback port.
   bool passive = true;
+  // Who may ask for passive checks (Server=).
+  std::string server = "127.0.0.1";
   // The trapper port to ask for active checks and send their values to; 0 for none.
   uint16_t server_active = 0;
   // Scripts (name -> text) written executable into the agent's folder before it starts;
@@ -236,7 +238,8 @@ class ZabbixAgent {
                        // Short, so that a request the agent waits on ends quickly.
                        "Timeout=3\n";
     if (options_.passive) {
-      text += "Server=127.0.0.1\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port_) + "\n";
+      text += "Server=" + options_.server +
+              "\nListenIP=127.0.0.1\nListenPort=" + std::to_string(port_) + "\n";
       if (agentd()) {
         text += "StartAgents=2\n";
       }

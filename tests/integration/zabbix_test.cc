@@ -399,6 +399,30 @@ TEST_F(ZabbixAgentTest, AgentThatIsNotRunningIsCriticalAndItsItemsUnknown) {
   }
 }
 
+// An agent whose Server= does not list us hangs up on every request: it is as unavailable to
+// bsm as one that is down, and says why.
+TEST_F(ZabbixAgentTest, AgentThatRefusesUsIsCritical) {
+  ZabbixAgentOptions options;
+  options.hostname = "bsm-agentd-elsewhere";
+  options.server = "192.0.2.1";
+  auto agentd = agent(std::move(options));
+  auto input = makePoller(pollerEntry(agentd->port(), "agent.ping, system.uptime"));
+  RecordingEmitter out;
+  input->collect(out);
+
+  EXPECT_TRUE(out.samples().empty());
+  const auto checks = out.checks();
+  const CheckResult* available = findCheck(checks, ZabbixInput::kAvailableCheck);
+  ASSERT_NE(available, nullptr);
+  EXPECT_EQ(available->state, CheckState::kCritical);
+  EXPECT_TRUE(contains(available->output, "answers no item")) << available->output;
+  EXPECT_EQ(available->labels.at("agent"), "127.0.0.1:" + std::to_string(agentd->port()));
+  const CheckResult* ping = findCheck(checks, "agent.ping");
+  ASSERT_NE(ping, nullptr);
+  EXPECT_EQ(ping->state, CheckState::kUnknown);
+  EXPECT_TRUE(contains(ping->output, "without an answer")) << ping->output;
+}
+
 // A trapper input listening on a free loopback port, and what it emitted.
 class ZabbixTrapperTest : public ZabbixAgentTest {
  protected:
@@ -432,6 +456,16 @@ class ZabbixTrapperTest : public ZabbixAgentTest {
   std::unique_ptr<TrapperInput> trapper_;
   ScratchDir scratch_{"bsm-zabbix-test"};
 };
+
+// Only the addresses in 'allow' may connect; a sender from elsewhere is hung up on, and
+// nothing it sent is taken.
+TEST_F(ZabbixTrapperTest, SenderOutsideAllowIsRefused) {
+  startTrapper("allow: [\"10.0.0.0/8\", \"::1\"]");
+  const auto run = send({"-s", "bsm-sender-host", "-k", "trap.count", "-o", "42"});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(out_.samples().empty());
+  EXPECT_GE(trapper_->brokenConnections(), 1u);
+}
 
 TEST_F(ZabbixTrapperTest, SenderNumericValueBecomesASample) {
   startTrapper();

@@ -1,0 +1,86 @@
+#include "plugins/zabbix/allowed_peers.h"
+
+#include <gtest/gtest.h>
+
+#include "common/config_file.h"
+#include "plugins/zabbix/trapper_input.h"
+
+namespace bsm::plugins::zabbix {
+namespace {
+
+asio::ip::address ip(const char* text) {
+  return asio::ip::make_address(text);
+}
+
+TEST(AllowedPeersTest, LoopbackByDefault) {
+  const AllowedPeers peers = AllowedPeers::loopback();
+  EXPECT_TRUE(peers.allows(ip("127.0.0.1")));
+  EXPECT_TRUE(peers.allows(ip("127.1.2.3")));
+  EXPECT_TRUE(peers.allows(ip("::1")));
+  EXPECT_TRUE(peers.allows(ip("::ffff:127.0.0.1")));
+  EXPECT_FALSE(peers.allows(ip("192.0.2.1")));
+  EXPECT_FALSE(peers.allows(ip("2001:db8::1")));
+}
+
+TEST(AllowedPeersTest, MatchesAddressesAndNetworks) {
+  AllowedPeers peers;
+  ASSERT_TRUE(peers.add("192.0.2.7").ok());
+  ASSERT_TRUE(peers.add("10.20.0.0/14").ok());
+  ASSERT_TRUE(peers.add("2001:db8:1::/48").ok());
+  EXPECT_TRUE(peers.allows(ip("192.0.2.7")));
+  EXPECT_FALSE(peers.allows(ip("192.0.2.8")));
+  EXPECT_TRUE(peers.allows(ip("10.23.255.255")));
+  EXPECT_FALSE(peers.allows(ip("10.24.0.0")));
+  // An IPv4 client on a dual-stack socket arrives mapped into IPv6.
+  EXPECT_TRUE(peers.allows(ip("::ffff:10.21.0.1")));
+  EXPECT_TRUE(peers.allows(ip("2001:db8:1:ffff::9")));
+  EXPECT_FALSE(peers.allows(ip("2001:db8:2::9")));
+  EXPECT_FALSE(peers.allows(ip("127.0.0.1")));
+
+  AllowedPeers everyone;
+  ASSERT_TRUE(everyone.add("0.0.0.0/0").ok());
+  EXPECT_TRUE(everyone.allows(ip("203.0.113.9")));
+  EXPECT_FALSE(everyone.allows(ip("2001:db8::1")));
+}
+
+TEST(AllowedPeersTest, RefusesWhatIsNotAnAddress) {
+  AllowedPeers peers;
+  for (const char* entry : {"zabbix.example.net", "10.0.0.0/33", "::/129", "10.0.0.0/", "1.2.3"}) {
+    EXPECT_FALSE(peers.add(entry).ok()) << entry;
+  }
+  EXPECT_TRUE(peers.empty());
+}
+
+std::string trapperConfigError(const std::string& yaml) {
+  try {
+    const ConfigFile file = ConfigFile::parse(yaml, "agent.yaml");
+    InputSettings settings;
+    settings.plugin = "zabbix_trapper";
+    settings.name = "trapper";
+    settings.host = "test-host";
+    TrapperInput::factory()(settings, file, file.root());
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TrapperInputTest, ConfigErrorsNameTheFileLineAndKey) {
+  std::string error =
+      trapperConfigError("plugin: zabbix_trapper\nlisten: zabbix.example.net:10051\n");
+  EXPECT_NE(error.find("agent.yaml:2"), std::string::npos) << error;
+  EXPECT_NE(error.find("must be an IP address"), std::string::npos) << error;
+
+  error = trapperConfigError("plugin: zabbix_trapper\nallow: [10.0.0.0/8, web-1]\n");
+  EXPECT_NE(error.find("'web-1' is not an IP address"), std::string::npos) << error;
+
+  error = trapperConfigError(
+      "plugin: zabbix_trapper\nactive_checks:\n  - host: web-*\n    items: ['bad key[']\n");
+  EXPECT_NE(error.find("agent.yaml:4"), std::string::npos) << error;
+  EXPECT_NE(error.find("is not valid"), std::string::npos) << error;
+
+  EXPECT_EQ(trapperConfigError("plugin: zabbix_trapper\nallow: ['0.0.0.0/0', '::/0']\n"), "");
+}
+
+}  // namespace
+}  // namespace bsm::plugins::zabbix
