@@ -29,6 +29,10 @@ namespace bsm::server {
 // time it changed) and are sent, with their own clocks, when it can again; nothing blocks the
 // engine. Values Zabbix refuses (the items do not exist on that host) are counted and logged,
 // not retried.
+//
+// TODO: only the latest state of each service waits while Zabbix is down, so changes in between
+// never reach Zabbix's history; and bsm.service.sla[NAME] is not pushed, because the server has
+// no SLA ledger to take availability from yet.
 class ZabbixPush final : public StateChangeSink {
  public:
   // `services` gives every service's state for the periodic push; it must outlive stop().

@@ -36,6 +36,9 @@ Result<ZabbixEvent> parseZabbixEvent(const std::string& body);
 //
 // Events come only when a trigger changes, so these series never go stale: a trigger keeps
 // its state until Zabbix reports the next change.
+//
+// TODO: the state lives in memory only; after a server restart a trigger is unknown until its
+// next event. Keeping the last event per trigger in the state store would bridge restarts.
 class ZabbixWebhook {
  public:
   explicit ZabbixWebhook(IngestTarget& ingest) : ingest_(ingest) {}

@@ -27,6 +27,9 @@ namespace bsm::plugins::zabbix {
 // the check `zabbix.agent.available` of that host.
 //
 // Thread-safe: connections are handled on several threads.
+//
+// TODO: a request's own "clock" (the sender's time when it sent) is not used to correct the
+// values' clocks for a sender whose clock is off; values keep the clocks they carry.
 class TrapperHandler {
  public:
   TrapperHandler(std::string input_name, ActiveChecks active);
