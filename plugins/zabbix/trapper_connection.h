@@ -18,6 +18,10 @@ namespace bsm::plugins::zabbix {
 
 // What every connection of one trapper listener shares.
 struct TrapperContext {
+  TrapperContext(TrapperHandler& handler, Emitter& out, PacketLimits limits,
+                 std::chrono::milliseconds timeout)
+      : handler(handler), out(out), limits(limits), timeout(timeout) {}
+
   TrapperHandler& handler;
   Emitter& out;
   PacketLimits limits;
