@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <set>
 
 #include "common/logging.h"
 #include "plugins/zabbix/item_key.h"
@@ -22,6 +24,12 @@ constexpr auto kGatherChanges = 500ms;
 // The first full push waits for agents to report, but not for a whole long interval.
 constexpr auto kFirstPushAtMost = 10s;
 constexpr auto kFirstRetry = 1s;
+// How long after start a service that has not changed yet is left out of full pushes: three
+// times the staleness fallback interval, by when its agent has reported or it is UNKNOWN for
+// a reason.
+constexpr auto kSettleTime = 3min;
+// Changes that wait for Zabbix at the most before only the latest of each service is kept.
+constexpr size_t kMaxPending = 100'000;
 
 std::shared_ptr<spdlog::logger> logger() {
   static const auto log = logging::get("zabbix");
@@ -73,17 +81,45 @@ void ZabbixPush::record(std::span<const StateChange> changes) {
       if (pending_.empty()) {
         first_pending_ = Clock::now();
       }
-      pending_[change.service] = Pending{change.state, change.ts_ms};
+      pending_.push_back(Pending{change.service, change.state, change.ts_ms});
+      settled_.insert(change.service);
       any = true;
     }
+    boundPendingLocked();
   }
   if (any) {
     wake_.notify_all();
   }
 }
 
+void ZabbixPush::boundPendingLocked() {
+  if (pending_.size() <= kMaxPending) {
+    return;
+  }
+  // Zabbix has been away for long: keep each service's latest state, in order, and say what
+  // its history in Zabbix will miss.
+  std::map<std::string, size_t> latest;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    latest[pending_[i].service] = i;
+  }
+  std::vector<Pending> kept;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (latest[pending_[i].service] == i) {
+      kept.push_back(std::move(pending_[i]));
+    }
+  }
+  const size_t dropped = pending_.size() - kept.size();
+  pending_ = std::move(kept);
+  changes_dropped_ += dropped;
+  logger()->warn(
+      "{} service state changes waited for Zabbix server={}; kept the latest of each "
+      "service and dropped {} earlier ones, which Zabbix's history will miss",
+      dropped + pending_.size(), config_.server.toString(), dropped);
+}
+
 void ZabbixPush::loop() {
-  auto next_full = Clock::now() + std::min<Clock::duration>(config_.interval, kFirstPushAtMost);
+  const auto started = Clock::now();
+  auto next_full = started + std::min<Clock::duration>(config_.interval, kFirstPushAtMost);
   Clock::time_point retry_at{};
   Clock::duration backoff = kFirstRetry;
 
@@ -99,16 +135,27 @@ void ZabbixPush::loop() {
       continue;
     }
 
-    std::map<std::string, Pending> batch;
+    std::vector<Pending> batch;
     batch.swap(pending_);
     const bool full = now >= next_full;
+    // Right after a start every service is UNKNOWN until its data comes in; sending that would
+    // fire Zabbix triggers on every restart. A service goes out once it has changed, or once
+    // its data has had time to arrive and it is still UNKNOWN for real.
+    const bool settling = now - started < kSettleTime;
+    std::set<std::string> settled = settled_;
     lock.unlock();
     if (full) {
       next_full = now + config_.interval;
       const int64_t ts_ms = nowMs();
-      // A change not yet sent keeps its own time; every other service is sent as it is now.
+      std::set<std::string> in_batch;
+      for (const auto& change : batch) {
+        in_batch.insert(change.service);
+      }
+      // A change not yet sent goes with its own time; every other service as it is now.
       for (const auto& service : services_.services()) {
-        batch.try_emplace(service.name, Pending{service.state, ts_ms});
+        if (in_batch.count(service.name) == 0 && (!settling || settled.count(service.name) != 0)) {
+          batch.push_back(Pending{service.name, service.state, ts_ms});
+        }
       }
     }
     const Status pushed = batch.empty() ? Status::success() : push(batch);
@@ -119,22 +166,23 @@ void ZabbixPush::loop() {
       retry_at = {};
       continue;
     }
-    // Keep what failed for the next try, unless a newer change of the same service came in.
-    for (auto& [service, pending] : batch) {
-      pending_.try_emplace(service, pending);
-    }
+    // Keep what failed for the next try, before whatever came in meanwhile.
+    batch.insert(batch.end(), std::make_move_iterator(pending_.begin()),
+                 std::make_move_iterator(pending_.end()));
+    pending_ = std::move(batch);
+    boundPendingLocked();
     first_pending_ = now;
     retry_at = Clock::now() + backoff;
     backoff = std::min<Clock::duration>(backoff * 2, config_.interval);
   }
 }
 
-Status ZabbixPush::push(const std::map<std::string, Pending>& values) {
+Status ZabbixPush::push(const std::vector<Pending>& values) {
   using nlohmann::json;
   json data = json::array();
-  for (const auto& [service, pending] : values) {
+  for (const auto& pending : values) {
     data.push_back({{"host", config_.host},
-                    {"key", stateKey(service)},
+                    {"key", stateKey(pending.service)},
                     {"value", std::to_string(static_cast<int>(pending.state))},
                     {"clock", pending.ts_ms / 1000},
                     {"ns", (pending.ts_ms % 1000) * 1'000'000}});
@@ -179,7 +227,8 @@ Status ZabbixPush::push(const std::map<std::string, Pending>& values) {
 }
 
 ZabbixPush::Stats ZabbixPush::stats() const {
-  return Stats{pushes_.load(), failures_.load(), values_sent_.load(), values_refused_.load()};
+  return Stats{pushes_.load(), failures_.load(), values_sent_.load(), values_refused_.load(),
+               changes_dropped_.load()};
 }
 
 }  // namespace bsm::server

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -24,15 +25,16 @@ namespace bsm::server {
 // Nagios codes) of one Zabbix host, sent every interval and soon after each change, so that
 // Zabbix triggers and dashboards can use business states like any item.
 //
-// record() only notes the latest change per service; a thread of its own talks to Zabbix.
-// When Zabbix cannot be reached the changes wait (the latest state of each service, with the
-// time it changed) and are sent, with their own clocks, when it can again; nothing blocks the
-// engine. Values Zabbix refuses (the items do not exist on that host) are counted and logged,
-// not retried.
+// record() only queues the changes; a thread of its own talks to Zabbix. Every change goes
+// out with the time it happened, so a short WARNING between two OKs reaches Zabbix's history.
+// When Zabbix cannot be reached the changes wait and are sent when it can again (past 100000
+// waiting changes, only the latest of each service is kept); nothing blocks the engine. Right
+// after a start, a service is sent only once it has changed or three minutes have passed, so
+// that a restart does not report every service UNKNOWN. Values Zabbix refuses (the items do
+// not exist on that host) are counted and logged, not retried.
 //
-// TODO: only the latest state of each service waits while Zabbix is down, so changes in between
-// never reach Zabbix's history; and bsm.service.sla[NAME] is not pushed, because the server has
-// no SLA ledger to take availability from yet.
+// TODO: bsm.service.sla[NAME] is not pushed: the server has no SLA ledger to take
+// availability from yet.
 class ZabbixPush final : public StateChangeSink {
  public:
   // `services` gives every service's state for the periodic push; it must outlive stop().
@@ -51,29 +53,33 @@ class ZabbixPush final : public StateChangeSink {
   static std::string stateKey(const std::string& service);
 
   struct Stats {
-    uint64_t pushes = 0;          // exchanges Zabbix answered with success
-    uint64_t failures = 0;        // exchanges that failed (unreachable, refused, bad answer)
-    uint64_t values_sent = 0;     // values Zabbix processed
-    uint64_t values_refused = 0;  // values Zabbix counted as failed
+    uint64_t pushes = 0;           // exchanges Zabbix answered with success
+    uint64_t failures = 0;         // exchanges that failed (unreachable, refused, bad answer)
+    uint64_t values_sent = 0;      // values Zabbix processed
+    uint64_t values_refused = 0;   // values Zabbix counted as failed
+    uint64_t changes_dropped = 0;  // earlier changes dropped while too many waited
   };
   Stats stats() const;
 
  private:
   struct Pending {
+    std::string service;
     CheckState state = CheckState::kUnknown;
     int64_t ts_ms = 0;
   };
   using Clock = std::chrono::steady_clock;
 
   void loop();
-  Status push(const std::map<std::string, Pending>& values);
+  Status push(const std::vector<Pending>& values);
+  void boundPendingLocked();
 
   const ZabbixPushConfig config_;
   const ApiBackend& services_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::map<std::string, Pending> pending_;  // service -> latest change not yet sent
+  std::vector<Pending> pending_;   // changes not yet sent, oldest first
+  std::set<std::string> settled_;  // services that changed state since the start
   Clock::time_point first_pending_{};
   bool stopping_ = false;
   std::thread thread_;
@@ -82,6 +88,7 @@ class ZabbixPush final : public StateChangeSink {
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> values_sent_{0};
   std::atomic<uint64_t> values_refused_{0};
+  std::atomic<uint64_t> changes_dropped_{0};
   LogRateLimiter failure_log_{3, std::chrono::minutes(10)};
 };
 

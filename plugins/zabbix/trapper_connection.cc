@@ -1,5 +1,7 @@
 #include "plugins/zabbix/trapper_connection.h"
 
+#include <algorithm>
+
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
@@ -10,6 +12,9 @@
 namespace bsm::plugins::zabbix {
 
 namespace {
+
+// How much of a request's data is read (and allocated) at a time.
+constexpr size_t kReadChunk = 64 * 1024;
 
 std::shared_ptr<spdlog::logger> logger() {
   static const auto log = logging::get("plugin.zabbix");
@@ -89,17 +94,26 @@ void TrapperConnection::readHeaderRest(size_t header_size) {
 }
 
 void TrapperConnection::readData(const PacketHeader& header) {
-  data_.resize(header.data_length);
-  asio::async_read(socket_, asio::buffer(data_),
-                   [self = shared_from_this(), header](const std::error_code& error, size_t got) {
-                     if (error) {
-                       self->fail("connection ended after " + std::to_string(got) + " of " +
-                                  std::to_string(header.data_length) +
-                                  " bytes of data: " + error.message());
-                       return;
-                     }
-                     self->answer(header);
-                   });
+  // The buffer grows with the bytes that arrive, a chunk at a time, never to the size the
+  // header merely claims: a client that declares 16 MiB and sends nothing costs one chunk.
+  const size_t have = data_.size();
+  if (have == header.data_length) {
+    answer(header);
+    return;
+  }
+  const size_t chunk = std::min<uint64_t>(kReadChunk, header.data_length - have);
+  data_.resize(have + chunk);
+  socket_.async_read_some(
+      asio::buffer(data_.data() + have, chunk),
+      [self = shared_from_this(), header, have](const std::error_code& error, size_t got) {
+        self->data_.resize(have + got);
+        if (error) {
+          self->fail("connection ended after " + std::to_string(have + got) + " of " +
+                     std::to_string(header.data_length) + " bytes of data: " + error.message());
+          return;
+        }
+        self->readData(header);
+      });
 }
 
 void TrapperConnection::answer(const PacketHeader& header) {

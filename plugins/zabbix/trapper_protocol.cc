@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
+constexpr int64_t kMaxClock = 2'147'483'647;
 
 // A string member, or nothing when it is absent or not a string.
 std::optional<std::string> stringMember(const json& object, const char* name) {
@@ -112,8 +113,9 @@ Result<TrapperValue> readValue(const json& entry, bool agent_data,
 
   if (entry.contains("clock")) {
     value.clock = integerMember(entry, "clock");
-    if (!value.clock || *value.clock < 0) {
-      return Error{"\"clock\" is not a time in seconds"};
+    // Zabbix keeps clocks in 32 bits; a larger one is a broken sender, not a date.
+    if (!value.clock || *value.clock < 0 || *value.clock > kMaxClock) {
+      return Error{"\"clock\" is not a time in seconds from 0 to 2147483647"};
     }
     if (entry.contains("ns")) {
       value.ns = integerMember(entry, "ns");
@@ -195,7 +197,9 @@ Result<TrapperRequest> parseTrapperRequest(std::string_view payload) {
     }
     out.host = *host;
     out.host_metadata = stringMember(root, "host_metadata").value_or("");
-    out.heartbeat_seconds = integerMember(root, "heartbeat_freq").value_or(0);
+    // Agents take a heartbeat frequency from 0 to 3600 s; anything else is treated as none.
+    const int64_t heartbeat = integerMember(root, "heartbeat_freq").value_or(0);
+    out.heartbeat_seconds = heartbeat > 0 && heartbeat <= 3600 ? heartbeat : 0;
     return out;
   }
   return Error{"unsupported request \"" + request->substr(0, 64) + "\""};

@@ -1,5 +1,6 @@
 #include "plugins/zabbix/zabbix_exchange.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "plugins/net/deadline_connection.h"
@@ -75,9 +76,17 @@ Result<std::string> exchangePacket(const HostPort& peer, std::string_view payloa
     return Error{"bad answer: " + decoded.error().message};
   }
 
-  std::vector<uint8_t> data(decoded->data_length);
-  if (Status read = readExactly(**connection, data, deadline, "the answer"); !read) {
-    return read.error();
+  // Read a chunk at a time, so that memory follows the bytes that arrive, not the claim.
+  constexpr size_t kChunk = 64 * 1024;
+  std::vector<uint8_t> data;
+  while (data.size() < decoded->data_length) {
+    const size_t have = data.size();
+    data.resize(have + std::min<uint64_t>(kChunk, decoded->data_length - have));
+    if (Status read =
+            readExactly(**connection, std::span(data).subspan(have), deadline, "the answer");
+        !read) {
+      return read.error();
+    }
   }
   auto answer = decodeData(*decoded, data, limits);
   if (!answer) {

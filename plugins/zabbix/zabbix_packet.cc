@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -33,8 +34,11 @@ std::string hexByte(uint8_t byte) {
 
 // zlib's inflate into exactly `expected` bytes: the stream must end there and use all of
 // `data`, so that neither a short stream nor a bomb that inflates past its claim gets through.
+// The output grows with what the stream really yields, not to the claim at once, so a small
+// packet that claims 64 MiB costs what it inflates to.
 Result<std::string> inflateExactly(std::span<const uint8_t> data, uint64_t expected) {
-  std::string out(expected, '\0');
+  constexpr uint64_t kFirstOutput = 64 * 1024;
+  std::string out(std::min(expected, std::max<uint64_t>(kFirstOutput, 4 * data.size())), '\0');
   z_stream stream{};
   if (inflateInit(&stream) != Z_OK) {
     return Error{"cannot start zlib"};
@@ -42,14 +46,39 @@ Result<std::string> inflateExactly(std::span<const uint8_t> data, uint64_t expec
   // zlib's interface is not const-correct; it only reads next_in.
   stream.next_in = const_cast<Bytef*>(data.data());
   stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int status = inflate(&stream, Z_FINISH);
+  int status = Z_OK;
+  while (status == Z_OK || status == Z_BUF_ERROR) {
+    if (stream.total_out == out.size()) {
+      if (out.size() == expected) {
+        break;
+      }
+      out.resize(std::min<uint64_t>(expected, 2 * out.size()));
+    }
+    stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
+    stream.avail_out = static_cast<uInt>(out.size() - stream.total_out);
+    const uLong before = stream.total_out;
+    const uInt input_before = stream.avail_in;
+    status = inflate(&stream, Z_NO_FLUSH);
+    if (status == Z_BUF_ERROR && stream.total_out == before && stream.avail_in == input_before) {
+      break;  // no progress: the input is used up before the stream's end
+    }
+  }
+  if (status == Z_OK || status == Z_BUF_ERROR) {
+    // All `expected` bytes are out, or the input ran dry: one byte more tells which.
+    Bytef extra = 0;
+    stream.next_out = &extra;
+    stream.avail_out = 1;
+    status = inflate(&stream, Z_NO_FLUSH);
+  }
   const uint64_t produced = stream.total_out;
   const uInt unused = stream.avail_in;
   const std::string detail = stream.msg != nullptr ? stream.msg : "";
   inflateEnd(&stream);
 
+  if (produced > expected) {
+    return Error{"compressed data inflates to more than the " + std::to_string(expected) +
+                 " bytes the header says"};
+  }
   if (status == Z_STREAM_END) {
     if (produced != expected) {
       return Error{"compressed data inflates to " + std::to_string(produced) +
@@ -60,11 +89,7 @@ Result<std::string> inflateExactly(std::span<const uint8_t> data, uint64_t expec
     }
     return out;
   }
-  if (status == Z_BUF_ERROR && stream.avail_out == 0) {
-    return Error{"compressed data inflates to more than the " + std::to_string(expected) +
-                 " bytes the header says"};
-  }
-  if (status == Z_BUF_ERROR) {
+  if (status == Z_OK || status == Z_BUF_ERROR) {
     return Error{"compressed data ends early"};
   }
   return Error{"compressed data is damaged" + (detail.empty() ? "" : " (" + detail + ")")};

@@ -32,7 +32,7 @@ inline constexpr size_t kHeaderPrefixSize = 5;
 // size is checked against these before a byte of the data is read.
 struct PacketLimits {
   uint64_t max_data = 16u << 20;      // bytes on the wire after the header
-  uint64_t max_inflated = 64u << 20;  // bytes after decompression
+  uint64_t max_inflated = 16u << 20;  // bytes after decompression
 };
 
 // A header, as read from the wire.

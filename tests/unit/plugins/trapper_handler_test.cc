@@ -46,6 +46,7 @@ TEST(TrapperProtocolTest, CountsBadEntriesWithoutFailingTheRequest) {
       R"({"host":"","key":"k","value":"1"},)"
       R"({"host":"h1","key":"k","value":true},)"
       R"({"host":"h1","key":"k2","value":42.5,"clock":1700000000,"ns":123456789},)"
+      R"({"host":"h1","key":"k3","value":"1","clock":18446744073709552},)"
       R"(17])"
       R"(})");
   ASSERT_TRUE(request.ok()) << request.error().message;
@@ -54,10 +55,11 @@ TEST(TrapperProtocolTest, CountsBadEntriesWithoutFailingTheRequest) {
   EXPECT_EQ(request->values[0].timestampMs(99), 99);
   EXPECT_EQ(request->values[1].value, "42.5");
   EXPECT_EQ(request->values[1].timestampMs(99), 1'700'000'000'123);
-  ASSERT_EQ(request->refused.size(), 4u);
+  ASSERT_EQ(request->refused.size(), 5u);
   EXPECT_EQ(request->refused[0].index, 1u);
   EXPECT_NE(request->refused[1].reason.find("empty host"), std::string::npos);
-  EXPECT_EQ(request->refused[3].index, 5u);
+  EXPECT_NE(request->refused[3].reason.find("\"clock\""), std::string::npos);
+  EXPECT_EQ(request->refused[4].index, 6u);
 }
 
 TEST(TrapperProtocolTest, RefusesWhatIsNotARequest) {

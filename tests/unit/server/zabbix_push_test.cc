@@ -135,6 +135,11 @@ TEST(ZabbixPushTest, SendsEveryServiceAndThenEachChangeWithItsClock) {
 
   ZabbixPush push(pushTo(trapper->port()), services);
   push.start();
+  // What the engine records when the services' data first arrives.
+  const int64_t now = nowMs();
+  const StateChange first[] = {serviceChange("online-shop", CheckState::kOk, now),
+                               serviceChange("shop, EU", CheckState::kWarning, now)};
+  push.record(first);
   const auto shop = received.waitFor("bsm.service.state[online-shop]", 0, 15s);
   ASSERT_TRUE(shop.has_value());
   EXPECT_EQ(shop->host, "bsm");
@@ -149,6 +154,26 @@ TEST(ZabbixPushTest, SendsEveryServiceAndThenEachChangeWithItsClock) {
   push.stop();
   EXPECT_GE(push.stats().pushes, 2u);
   EXPECT_EQ(push.stats().values_refused, 0u);
+}
+
+// A WARNING that lasts a moment is history Zabbix must have, even when it is over before the
+// next push goes out.
+TEST(ZabbixPushTest, SendsEveryTransitionNotOnlyTheLatest) {
+  Received received;
+  auto trapper = startTrapper(received);
+  FixedServices services;
+  ZabbixPush push(pushTo(trapper->port(), 60s), services);
+  push.start();
+  const StateChange changes[] = {serviceChange("checkout", CheckState::kWarning, 1'700'000'000'000),
+                                 serviceChange("checkout", CheckState::kOk, 1'700'000'000'200)};
+  push.record(std::span(changes).first(1));
+  push.record(std::span(changes).subspan(1));
+  const auto warning = received.waitFor("bsm.service.state[checkout]", 1, 10s);
+  const auto ok = received.waitFor("bsm.service.state[checkout]", 0, 10s);
+  ASSERT_TRUE(warning.has_value());
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(warning->ts_ms, 1'700'000'000'000);
+  EXPECT_EQ(ok->ts_ms, 1'700'000'000'200);
 }
 
 TEST(ZabbixPushTest, KeepsChangesWhileZabbixIsDownAndSendsThemLater) {
@@ -178,11 +203,11 @@ TEST(ZabbixPushTest, KeepsChangesWhileZabbixIsDownAndSendsThemLater) {
   EXPECT_EQ(late->ts_ms, changed_at);
 }
 
-// A listener that reads one request, keeps its bytes, and answers like a Zabbix server that
-// knows only some items.
+// A listener that reads `count` requests, keeps their bytes, and answers each like a Zabbix
+// server that knows only some items.
 class WireRecorder {
  public:
-  WireRecorder() {
+  explicit WireRecorder(size_t count = 1) : count_(count) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -192,7 +217,10 @@ class WireRecorder {
     socklen_t length = sizeof(address);
     getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { serveOne(); });
+    thread_ = std::thread([this] {
+      while (serveOne()) {
+      }
+    });
   }
   ~WireRecorder() {
     shutdown(fd_, SHUT_RDWR);
@@ -201,17 +229,29 @@ class WireRecorder {
   }
 
   uint16_t port() const { return port_; }
+  // The first request.
   std::vector<uint8_t> request() {
+    const auto all = requests();
+    return all.empty() ? std::vector<uint8_t>() : all.front();
+  }
+  // Every request, once `count` have come or a while has passed.
+  std::vector<std::vector<uint8_t>> requests() {
     std::unique_lock lock(mutex_);
-    done_.wait_for(lock, 15s, [this] { return served_; });
-    return request_;
+    done_.wait_for(lock, 15s, [this] { return requests_.size() >= count_; });
+    return requests_;
   }
 
  private:
-  void serveOne() {
+  bool serveOne() {
+    {
+      std::lock_guard lock(mutex_);
+      if (requests_.size() >= count_) {
+        return false;
+      }
+    }
     const int client = accept(fd_, nullptr, nullptr);
     if (client < 0) {
-      return;
+      return false;
     }
     std::vector<uint8_t> bytes;
     uint8_t buffer[4096];
@@ -233,27 +273,29 @@ class WireRecorder {
     (void)!write(client, reply->data(), reply->size());
     close(client);
     std::lock_guard lock(mutex_);
-    request_ = std::move(bytes);
-    served_ = true;
+    requests_.push_back(std::move(bytes));
     done_.notify_all();
+    return true;
   }
 
+  const size_t count_;
   int fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable done_;
-  std::vector<uint8_t> request_;
-  bool served_ = false;
+  std::vector<std::vector<uint8_t>> requests_;
 };
 
 TEST(ZabbixPushTest, WritesSenderDataByteForByteAsZabbixSenderDoes) {
   WireRecorder server;
   FixedServices services;
-  services.set("online-shop", CheckState::kOk);
-  services.set("payments", CheckState::kUnknown);
   ZabbixPush push(pushTo(server.port()), services);
   push.start();
+  const int64_t now = nowMs();
+  const StateChange changes[] = {serviceChange("online-shop", CheckState::kOk, now),
+                                 serviceChange("payments", CheckState::kUnknown, now)};
+  push.record(changes);
   const std::vector<uint8_t> bytes = server.request();
   push.stop();
 
@@ -286,6 +328,30 @@ TEST(ZabbixPushTest, WritesSenderDataByteForByteAsZabbixSenderDoes) {
 
   EXPECT_EQ(push.stats().values_sent, 1u);
   EXPECT_EQ(push.stats().values_refused, 1u);
+}
+
+// Right after a start every service is UNKNOWN until its agents report: pushing that would
+// fire Zabbix triggers on every restart of bsm-server.
+TEST(ZabbixPushTest, LeavesOutServicesThatHaveNotChangedSinceTheStart) {
+  // The change, then two full pushes a second apart.
+  WireRecorder server(3);
+  FixedServices services;
+  services.set("quiet", CheckState::kUnknown);
+  services.set("busy", CheckState::kUnknown);
+  ZabbixPush push(pushTo(server.port()), services);
+  push.start();
+  services.set("busy", CheckState::kOk);
+  const StateChange change = serviceChange("busy", CheckState::kOk, nowMs());
+  push.record(std::span(&change, 1));
+  const auto requests = server.requests();
+  push.stop();
+  ASSERT_EQ(requests.size(), 3u);
+  for (const auto& bytes : requests) {
+    ASSERT_GT(bytes.size(), plugins::zabbix::kHeaderSize);
+    const json request = json::parse(bytes.begin() + plugins::zabbix::kHeaderSize, bytes.end());
+    ASSERT_EQ(request["data"].size(), 1u) << request.dump();
+    EXPECT_EQ(request["data"][0]["key"], "bsm.service.state[busy]");
+  }
 }
 
 }  // namespace
