@@ -55,6 +55,16 @@ std::optional<double> numericValue(std::string_view text) {
   return value;
 }
 
+std::string outputText(std::string_view value) {
+  constexpr size_t kMaxOutput = 64 * 1024;
+  std::string text(value.substr(0, value.find('\0')));
+  if (text.size() > kMaxOutput) {
+    text.resize(kMaxOutput);
+    text += "\n(value cut at 64 KiB)";
+  }
+  return text;
+}
+
 PassiveCheck::PassiveCheck(HostPort agent, PacketLimits limits)
     : agent_(std::move(agent)), limits_(limits) {}
 

@@ -27,6 +27,10 @@ ItemAnswer parseAgentAnswer(std::string payload);
 // item that happens to hold a number ("42") is a number too, as Zabbix would store it.
 std::optional<double> numericValue(std::string_view text);
 
+// A text value as a check's output: up to its first NUL (Zabbix keeps values as C strings) and
+// at most 64 KiB, with a note when it was cut.
+std::string outputText(std::string_view value);
+
 // Asks one Zabbix agent (zabbix_agentd or zabbix_agent2, any version from 4.0) for one item in
 // passive mode: a connection per key, the key in a ZBXD packet, the answer in another. Errors
 // are about reaching the agent ("connection refused", "timed out after 3 s"); an item the

@@ -68,7 +68,12 @@ void TrapperConnection::start() {
                      }
                      const auto size = headerSize(self->header_);
                      if (!size) {
-                       self->fail(size.error().message);
+                       // 0x16 opens a TLS handshake: a sender or agent set up for Zabbix's
+                       // encryption (TLSConnect=psk or cert), which bsm does not speak.
+                       self->fail(self->header_[0] == 0x16
+                                      ? "the client speaks TLS, which this trapper does not; "
+                                        "set it to TLSConnect=unencrypted"
+                                      : size.error().message);
                        return;
                      }
                      self->readHeaderRest(*size);
@@ -149,8 +154,9 @@ void TrapperConnection::fail(const std::string& reason) {
   }
   ++context_->broken;
   if (uint64_t withheld = 0; brokenLog().allow(withheld)) {
-    logger()->warn("zabbix trapper peer={} connection closed: {}{}", peer_, reason,
-                   withheld == 0 ? "" : " (" + std::to_string(withheld) + " lines withheld)");
+    logger()->warn(
+        "input={} peer={} connection closed: {}{}", context_->input_name, peer_, reason,
+        withheld == 0 ? "" : " (" + std::to_string(withheld) + " similar lines withheld)");
   }
   close();
 }

@@ -19,13 +19,18 @@ namespace bsm::plugins::zabbix {
 // What every connection of one trapper listener shares.
 struct TrapperContext {
   TrapperContext(TrapperHandler& handler, Emitter& out, PacketLimits limits,
-                 std::chrono::milliseconds timeout)
-      : handler(handler), out(out), limits(limits), timeout(timeout) {}
+                 std::chrono::milliseconds timeout, std::string input_name)
+      : handler(handler),
+        out(out),
+        limits(limits),
+        timeout(timeout),
+        input_name(std::move(input_name)) {}
 
   TrapperHandler& handler;
   Emitter& out;
   PacketLimits limits;
   std::chrono::milliseconds timeout{10'000};  // for the whole exchange of one connection
+  std::string input_name;                     // for logs
   std::atomic<size_t> open{0};
   std::atomic<uint64_t> broken{0};  // connections closed for bad bytes or a timeout
 };

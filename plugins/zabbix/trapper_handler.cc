@@ -10,8 +10,6 @@ namespace bsm::plugins::zabbix {
 
 namespace {
 
-// A text value is kept to this size as a check's output, as a plugin's output is.
-constexpr size_t kMaxTextValue = 64 * 1024;
 // Active agents ask for their checks every RefreshActiveChecks seconds (120 by default in
 // 6.0, at most 86400); contact is expected at least that often.
 constexpr int64_t kActiveContactIntervalMs = 120'000;
@@ -80,8 +78,14 @@ std::string TrapperHandler::handle(std::string_view payload, const std::string& 
     case TrapperRequestKind::kActiveChecks: {
       const auto items = active_.itemsFor(request->host);
       if (items.empty()) {
-        logger()->info("input={} peer={} host={} asked for active checks; none are configured",
-                       input_name_, peer, request->host);
+        // Agents ask again every RefreshActiveChecks seconds; a few lines say enough.
+        static LogRateLimiter unknown_host_log(5, std::chrono::minutes(10));
+        if (uint64_t withheld = 0; unknown_host_log.allow(withheld)) {
+          logger()->info(
+              "input={} peer={} host={} asked for active checks; none are configured "
+              "for it in active_checks",
+              input_name_, peer, request->host);
+        }
         return failedResponse("host [" + request->host + "] not found");
       }
       logger()->debug("input={} peer={} host={} metadata={} gets {} active checks", input_name_,
@@ -160,14 +164,14 @@ void TrapperHandler::emitValue(const TrapperValue& value, int64_t received_ms, i
                                Emitter& out) {
   const int64_t ts = value.timestampMs(received_ms);
   if (value.not_supported) {
-    out.emit(CheckResult{value.host,
-                         value.key,
-                         {},
-                         CheckState::kUnknown,
-                         value.value.empty() ? "not supported (the agent gave no reason)"
-                                             : value.value.substr(0, kMaxTextValue),
-                         ts,
-                         interval_ms});
+    out.emit(CheckResult{
+        value.host,
+        value.key,
+        {},
+        CheckState::kUnknown,
+        value.value.empty() ? "not supported (the agent gave no reason)" : outputText(value.value),
+        ts,
+        interval_ms});
     return;
   }
   if (const auto number = numericValue(value.value)) {
@@ -180,12 +184,8 @@ void TrapperHandler::emitValue(const TrapperValue& value, int64_t received_ms, i
     out.emit(std::move(sample));
     return;
   }
-  std::string text = value.value.substr(0, kMaxTextValue);
-  if (value.value.size() > kMaxTextValue) {
-    text += "\n(value cut at 64 KiB)";
-  }
-  out.emit(
-      CheckResult{value.host, value.key, {}, CheckState::kOk, std::move(text), ts, interval_ms});
+  out.emit(CheckResult{
+      value.host, value.key, {}, CheckState::kOk, outputText(value.value), ts, interval_ms});
 }
 
 void TrapperHandler::emitContact(const std::string& host, const std::string& what,

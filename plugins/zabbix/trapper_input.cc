@@ -1,5 +1,7 @@
 #include "plugins/zabbix/trapper_input.h"
 
+#include <sys/resource.h>
+
 #include <asio/ip/address.hpp>
 #include <asio/post.hpp>
 
@@ -12,6 +14,10 @@ namespace bsm::plugins::zabbix {
 namespace {
 
 constexpr auto kListenRetry = std::chrono::seconds(5);
+
+std::string withheldNote(uint64_t withheld) {
+  return withheld == 0 ? "" : " (" + std::to_string(withheld) + " similar lines withheld)";
+}
 
 std::shared_ptr<spdlog::logger> logger() {
   static const auto log = logging::get("plugin.zabbix");
@@ -132,7 +138,17 @@ InputFactory TrapperInput::factory() {
 }
 
 void TrapperInput::start(Emitter& out) {
-  context_ = std::make_shared<TrapperContext>(handler_, out, options_.limits, settings().timeout);
+  context_ = std::make_shared<TrapperContext>(handler_, out, options_.limits, settings().timeout,
+                                              settings().name);
+  // Every connection holds a descriptor; past the process's limit, accepting fails and the
+  // agent's other inputs cannot open sockets or files either.
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+                      options_.max_connections + 64 > limit.rlim_cur) {
+    logger()->warn(
+        "input={} max_connections={} is close to this process's limit of {} open "
+        "files; raise the limit (LimitNOFILE=) or lower max_connections",
+        settings().name, options_.max_connections, limit.rlim_cur);
+  }
   if (Status listening = listen(); !listening) {
     logger()->error(
         "input={} cannot listen for Zabbix senders and agents on {}: {}; trying "
@@ -191,7 +207,10 @@ void TrapperInput::acceptNext() {
     }
     if (error) {
       // Out of file descriptors and the like: pause briefly rather than spin on the error.
-      logger()->error("input={} accept failed: {}", settings().name, error.message());
+      if (uint64_t withheld = 0; refusal_log_.allow(withheld)) {
+        logger()->error("input={} accept failed, new connections wait: {}{}", settings().name,
+                        error.message(), withheldNote(withheld));
+      }
       retry_.expires_after(std::chrono::milliseconds(200));
       retry_.async_wait([this](const std::error_code& waited) {
         if (!waited) {
@@ -205,18 +224,16 @@ void TrapperInput::acceptNext() {
     if (unknown || !options_.allowed.allows(peer.address())) {
       ++context_->broken;
       if (uint64_t withheld = 0; refusal_log_.allow(withheld)) {
-        logger()->warn(
-            "input={} connection from {} refused: not in the input's 'allow' list ({} lines "
-            "withheld)",
-            settings().name, unknown ? "an unknown address" : peer.address().to_string(), withheld);
+        logger()->warn("input={} connection from {} refused: not in the input's 'allow' list{}",
+                       settings().name, unknown ? "an unknown address" : peer.address().to_string(),
+                       withheldNote(withheld));
       }
     } else if (context_->open.load() >= options_.max_connections) {
       ++context_->broken;
       if (uint64_t withheld = 0; refusal_log_.allow(withheld)) {
-        logger()->warn(
-            "input={} connection refused: {} connections open, the limit ({} lines "
-            "withheld)",
-            settings().name, options_.max_connections, withheld);
+        logger()->warn("input={} connection from {} refused: {} connections open, the limit{}",
+                       settings().name, peer.address().to_string(), options_.max_connections,
+                       withheldNote(withheld));
       }
     } else {
       std::make_shared<TrapperConnection>(std::move(socket), context_)->start();

@@ -14,8 +14,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kDefaultPort = 10050;
-// A text value is kept to this size as a check's output, as a plugin's output is.
-constexpr size_t kMaxTextValue = 64 * 1024;
 
 std::shared_ptr<spdlog::logger> logger() {
   static const auto log = logging::get("plugin.zabbix");
@@ -170,11 +168,7 @@ void ZabbixInput::collect(Emitter& out) {
       continue;
     }
     check.state = CheckState::kOk;
-    check.output = std::move(answer->value);
-    if (check.output.size() > kMaxTextValue) {
-      check.output.resize(kMaxTextValue);
-      check.output += "\n(value cut at 64 KiB)";
-    }
+    check.output = outputText(answer->value);
     out.emit(std::move(check));
   }
 

@@ -63,6 +63,13 @@ TEST(PassiveCheckTest, TakesTextAsText) {
   }
 }
 
+TEST(PassiveCheckTest, OutputTextEndsAtNulAndIsBounded) {
+  EXPECT_EQ(outputText("a\0b"s), "a");
+  EXPECT_EQ(outputText("two\nlines"), "two\nlines");
+  const std::string long_text = outputText(std::string(70'000, 'x'));
+  EXPECT_EQ(long_text, std::string(64 * 1024, 'x') + "\n(value cut at 64 KiB)");
+}
+
 TEST(PassiveCheckTest, RefusedConnectionIsAnErrorNotAnAnswer) {
   // Port 1 on loopback: nothing listens there in a test environment.
   const PassiveCheck check(HostPort{"127.0.0.1", 1});
