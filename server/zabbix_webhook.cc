@@ -108,15 +108,49 @@ Result<ZabbixEvent> parseZabbixEvent(const std::string& body) {
     }
     event.severity = (*severity)[0] - '0';
   }
-  for (auto [name, into] : {std::pair{"name", &event.name}, std::pair{"event_id", &event.event_id},
-                            std::pair{"opdata", &event.opdata}}) {
+  for (auto [name, into] :
+       {std::pair{"name", &event.name}, std::pair{"event_id", &event.event_id},
+        std::pair{"opdata", &event.opdata}, std::pair{"trigger_id", &event.trigger_id},
+        std::pair{"recovery_id", &event.recovery_id}}) {
     auto text = textField(parsed, name, kMaxText, false);
     if (!text) {
       return text.error();
     }
+    // A macro that does not apply to this event ({EVENT.RECOVERY.ID} in a problem) comes
+    // through unresolved: it means "not given".
+    if (!text->empty() && text->front() == '{' && text->back() == '}') {
+      text->clear();
+    }
     *into = std::move(*text);
   }
+  for (const std::string* id : {&event.event_id, &event.trigger_id, &event.recovery_id}) {
+    if (id->find_first_not_of("0123456789") != std::string::npos || id->size() > 19) {
+      return Error{"event, trigger and recovery ids must be numbers, as Zabbix gives them"};
+    }
+  }
   return event;
+}
+
+bool ZabbixWebhook::newest(const ZabbixEvent& event) {
+  const std::string& order_text =
+      !event.problem && !event.recovery_id.empty() ? event.recovery_id : event.event_id;
+  if (order_text.empty()) {
+    return true;  // a client that sends no ids gets its events applied as they come
+  }
+  const uint64_t order = std::stoull(order_text);
+  const std::string trigger =
+      event.host + '\n' + (event.trigger_id.empty() ? event.trigger : event.trigger_id);
+  std::lock_guard lock(order_mutex_);
+  // One entry per trigger that ever fired; a bound keeps a runaway client from growing it.
+  if (last_applied_.size() > 1'000'000) {
+    last_applied_.clear();
+  }
+  uint64_t& last = last_applied_[trigger];
+  if (order < last) {
+    return false;
+  }
+  last = order;
+  return true;
 }
 
 HttpApi::Reply ZabbixWebhook::handle(const std::string& body, const std::string& client) {
@@ -131,8 +165,20 @@ HttpApi::Reply ZabbixWebhook::handle(const std::string& body, const std::string&
                                                              json::error_handler_t::replace)};
   }
 
+  if (!newest(*event)) {
+    logger()->info(
+        "Zabbix event {} for host={} trigger={} is older than one already applied; "
+        "ignored",
+        event->event_id, event->host, event->trigger);
+    return {200, json{{"host", event->host}, {"check", event->trigger}, {"ignored", true}}.dump(
+                     -1, ' ', false, json::error_handler_t::replace)};
+  }
+
   SeriesKey key;
   key.agent_id = kAgentId;
+  if (!event->trigger_id.empty()) {
+    key.labels = {{"trigger_id", event->trigger_id}};
+  }
   key.kind = SeriesKind::kCheck;
   key.host = event->host;
   key.name = event->trigger;

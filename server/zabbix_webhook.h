@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "common/check_state.h"
 #include "common/result.h"
@@ -13,13 +15,15 @@ namespace bsm::server {
 
 // One Zabbix problem event, as the media type in packaging/zabbix/ posts it.
 struct ZabbixEvent {
-  std::string host;     // {HOST.HOST}
-  std::string trigger;  // {TRIGGER.NAME}: the check's name
-  std::string name;     // {EVENT.NAME}: the problem as Zabbix words it
-  std::string event_id;
-  bool problem = true;  // {EVENT.VALUE}: 1 problem, 0 resolved
-  int severity = 0;     // {EVENT.NSEVERITY}: 0 not classified .. 5 disaster
-  std::string opdata;   // {EVENT.OPDATA}
+  std::string host;         // {HOST.HOST}
+  std::string trigger;      // {TRIGGER.NAME}: the check's name
+  std::string name;         // {EVENT.NAME}: the problem as Zabbix words it
+  std::string event_id;     // {EVENT.ID}
+  std::string trigger_id;   // {TRIGGER.ID}, when given: tells same-named triggers apart
+  std::string recovery_id;  // {EVENT.RECOVERY.ID}, in a recovery
+  bool problem = true;      // {EVENT.VALUE}: 1 problem, 0 resolved
+  int severity = 0;         // {EVENT.NSEVERITY}: 0 not classified .. 5 disaster
+  std::string opdata;       // {EVENT.OPDATA}
 };
 
 // The state a Zabbix event gives its trigger's component: resolved is OK; a problem is OK for
@@ -32,7 +36,11 @@ Result<ZabbixEvent> parseZabbixEvent(const std::string& body);
 // POST /api/v1/ingest/zabbix: turns Zabbix problem events into check results, so that the
 // triggers a Zabbix shop already has become components of business services. Each trigger is
 // a check named by the trigger's name on the Zabbix host's technical name, owned by the
-// pseudo-agent "zabbix-webhook".
+// pseudo-agent "zabbix-webhook", and labelled trigger_id=<id> when the event carries it.
+//
+// Zabbix sends notifications from several alerters at once and retries failed ones, so they
+// may arrive out of order; each event's id (the recovery's own id for a recovery) orders them,
+// and one older than the last applied for its trigger is acknowledged but not applied.
 //
 // Events come only when a trigger changes, so these series never go stale: a trigger keeps
 // its state until Zabbix reports the next change.
@@ -52,7 +60,12 @@ class ZabbixWebhook {
   uint64_t refused() const { return refused_.load(); }
 
  private:
+  // Whether `event` is newer than the last one applied to its trigger; notes it when it is.
+  bool newest(const ZabbixEvent& event);
+
   IngestTarget& ingest_;
+  std::mutex order_mutex_;
+  std::unordered_map<std::string, uint64_t> last_applied_;  // host + trigger -> event id
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> refused_{0};
 };

@@ -67,6 +67,9 @@ class ZabbixMediaTypeTest : public ::testing::Test {
                          {"trigger", "MySQL is down"},
                          {"name", "MySQL is down on db-1"},
                          {"event_id", "4711"},
+                         // As Zabbix resolves them: no recovery id in a problem's notification.
+                         {"recovery_id", value == "0" ? "4712" : "{EVENT.RECOVERY.ID}"},
+                         {"trigger_id", "23001"},
                          {"value", value},
                          {"severity", severity},
                          {"opdata", ""}};

@@ -96,6 +96,58 @@ TEST(ZabbixWebhookTest, RefusesBadEventsNamingTheField) {
   EXPECT_EQ(stateOf(engine, "database"), CheckState::kUnknown);
 }
 
+// Zabbix's alerters work in parallel and retry, so a problem can arrive after its recovery.
+TEST(ZabbixWebhookTest, LateEventsDoNotUndoNewerOnes) {
+  ServiceEngine engine(ServiceModel::parse(kModel, "model.yaml"), nullptr);
+  ZabbixWebhook webhook(engine);
+  auto post = [&](const std::string& value, const std::string& event_id,
+                  const std::string& recovery_id) {
+    return webhook.handle(json{{"host", "db-1"},
+                               {"trigger", "MySQL is down on db-1"},
+                               {"trigger_id", "23001"},
+                               {"event_id", event_id},
+                               {"recovery_id", recovery_id},
+                               {"value", value},
+                               {"severity", "4"}}
+                              .dump(),
+                          "127.0.0.1");
+  };
+  ASSERT_EQ(post("1", "10", "{EVENT.RECOVERY.ID}").status, 200);
+  EXPECT_EQ(stateOf(engine, "database"), CheckState::kCritical);
+  ASSERT_EQ(post("0", "10", "12").status, 200);
+  EXPECT_EQ(stateOf(engine, "database"), CheckState::kOk);
+
+  // The problem's notification again, retried late: acknowledged, not applied.
+  const auto late = post("1", "10", "{EVENT.RECOVERY.ID}");
+  ASSERT_EQ(late.status, 200);
+  EXPECT_EQ(json::parse(late.json)["ignored"], true);
+  EXPECT_EQ(stateOf(engine, "database"), CheckState::kOk);
+
+  // A new problem of the same trigger is newer than the recovery.
+  ASSERT_EQ(post("1", "15", "").status, 200);
+  EXPECT_EQ(stateOf(engine, "database"), CheckState::kCritical);
+}
+
+// Two triggers may share a name on one host; their ids keep them apart.
+TEST(ZabbixWebhookTest, TriggerIdsKeepSameNamedTriggersApart) {
+  ServiceEngine engine(ServiceModel::parse(kModel, "model.yaml"), nullptr);
+  ZabbixWebhook webhook(engine);
+  for (const char* id : {"1", "2"}) {
+    const auto reply = webhook.handle(json{{"host", "db-1"},
+                                           {"trigger", "MySQL is down on db-1"},
+                                           {"trigger_id", id},
+                                           {"event_id", id},
+                                           {"value", "1"},
+                                           {"severity", "2"}}
+                                          .dump(),
+                                      "127.0.0.1");
+    ASSERT_EQ(reply.status, 200) << reply.json;
+  }
+  const auto view = engine.service("database");
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->components.size(), 2u);
+}
+
 TEST(ZabbixWebhookTest, ResolvedEventNeedsNoSeverity) {
   const auto parsed = parseZabbixEvent(R"({"host":"h","trigger":"t","value":0})");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
