@@ -30,7 +30,7 @@ ZabbixPushConfig readZabbix(const ConfigFile& file, const YAML::Node& zabbix) {
     address += ":10051";
   }
   auto server = parseHostPort(address);
-  if (!server || server->host.empty()) {
+  if (!server || server->host.empty() || server->port == 0) {
     file.fail(zabbix["server"],
               "zabbix.server must be the host[:port] of a Zabbix server's or proxy's trapper "
               "(port 10051 by default)");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 
 #include "common/log_rate_limiter.h"
 #include "common/logging.h"
@@ -41,6 +42,9 @@ Result<std::string> textField(const json& body, const char* name, size_t limit, 
     text = it->get<std::string>();
   } else if (it->is_number_integer()) {
     text = std::to_string(it->get<int64_t>());
+  } else if (it->is_number_float() && std::trunc(it->get<double>()) == it->get<double>() &&
+             std::abs(it->get<double>()) < 1e15) {
+    text = std::to_string(static_cast<int64_t>(it->get<double>()));
   } else {
     return Error{std::string("\"") + name + "\" must be a string"};
   }

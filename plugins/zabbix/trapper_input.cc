@@ -34,8 +34,15 @@ ActiveItem readActiveItem(const ConfigFile& file, const YAML::Node& node,
   } else {
     item.key = file.asString(node, "an active check item (a key, or {key, interval})");
   }
-  if (auto parsed = parseItemKey(item.key); !parsed) {
+  auto parsed = parseItemKey(item.key);
+  if (!parsed) {
     file.fail(node, "item key '" + item.key + "' is not valid: " + parsed.error().message);
+  }
+  // Log items need the agent's read position (lastlogsize, mtime) kept across requests.
+  for (const char* log_key : {"log", "log.count", "logrt", "logrt.count", "eventlog"}) {
+    if (parsed->name == log_key) {
+      file.fail(node, "log items (" + parsed->name + ") are not supported as active checks");
+    }
   }
   // Zabbix agents take the delay in whole seconds.
   if (interval < std::chrono::seconds(1) || interval.count() % 1000 != 0) {
@@ -66,6 +73,11 @@ ActiveChecks readActiveChecks(const ConfigFile& file, const YAML::Node& list,
     }
     for (const auto& item : items) {
       entry.items.push_back(readActiveItem(file, item, interval));
+      for (size_t i = 0; i + 1 < entry.items.size(); ++i) {
+        if (entry.items[i].key == entry.items.back().key) {
+          file.fail(item, "item '" + entry.items.back().key + "' is listed twice");
+        }
+      }
     }
     entries.push_back(std::move(entry));
   }
@@ -110,6 +122,11 @@ InputFactory TrapperInput::factory() {
     }
     if (const YAML::Node allow = options["allow"]; allow && !allow.IsNull()) {
       file.requireSequence(allow, "'allow'");
+      if (allow.size() == 0) {
+        file.fail(allow,
+                  "'allow' is empty, which would refuse everyone; leave it out for this "
+                  "host only, or list addresses and networks");
+      }
       trapper.allowed = AllowedPeers();
       for (const auto& entry : allow) {
         if (Status added = trapper.allowed.add(file.asString(entry, "an entry of 'allow'"));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <asio/ip/address_v6.hpp>
+
 #include "common/host_port.h"
 #include "common/logging.h"
 #include "plugins/zabbix/item_key.h"
@@ -64,6 +66,17 @@ InputFactory ZabbixInput::factory() {
     peer.host = file.getString(options, "host");
     if (peer.host.empty()) {
       file.fail(options["host"], "'host' must name the Zabbix agent to poll");
+    }
+    // "host:port" and "[v6]" are easy to write here by habit; the port has its own key.
+    const bool has_colon = peer.host.find(':') != std::string::npos;
+    std::error_code not_v6;
+    if (has_colon) {
+      (void)asio::ip::make_address_v6(peer.host, not_v6);
+    }
+    if (peer.host.find('[') != std::string::npos || (has_colon && not_v6)) {
+      file.fail(options["host"],
+                "'host' must be a host name or address alone (an IPv6 one "
+                "without brackets); give the port in 'port'");
     }
     const int64_t port = file.getInteger(options, "port", kDefaultPort);
     if (port < 1 || port > 65535) {

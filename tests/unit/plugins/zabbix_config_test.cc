@@ -1,9 +1,11 @@
+// The Zabbix inputs' configuration: the trapper's allow list and what each input refuses at load.
 #include "plugins/zabbix/allowed_peers.h"
 
 #include <gtest/gtest.h>
 
 #include "common/config_file.h"
 #include "plugins/zabbix/trapper_input.h"
+#include "plugins/zabbix/zabbix_input.h"
 
 namespace bsm::plugins::zabbix {
 namespace {
@@ -80,6 +82,40 @@ TEST(TrapperInputTest, ConfigErrorsNameTheFileLineAndKey) {
   EXPECT_NE(error.find("is not valid"), std::string::npos) << error;
 
   EXPECT_EQ(trapperConfigError("plugin: zabbix_trapper\nallow: ['0.0.0.0/0', '::/0']\n"), "");
+
+  error = trapperConfigError("plugin: zabbix_trapper\nallow: []\n");
+  EXPECT_NE(error.find("'allow' is empty"), std::string::npos) << error;
+  error = trapperConfigError(
+      "plugin: zabbix_trapper\nactive_checks:\n  - host: web-*\n    items: [agent.ping, "
+      "agent.ping]\n");
+  EXPECT_NE(error.find("listed twice"), std::string::npos) << error;
+  error = trapperConfigError(
+      "plugin: zabbix_trapper\nactive_checks:\n  - host: web-*\n    items: "
+      "['log[/var/log/syslog]']\n");
+  EXPECT_NE(error.find("log items (log) are not supported"), std::string::npos) << error;
+}
+
+std::string pollerConfigError(const std::string& host) {
+  try {
+    const ConfigFile file =
+        ConfigFile::parse("{plugin: zabbix, host: '" + host + "', items: [agent.ping]}", "a.yaml");
+    InputSettings settings;
+    settings.plugin = "zabbix";
+    settings.name = "zabbix";
+    settings.host = "test-host";
+    ZabbixInput::factory()(settings, file, file.root());
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ZabbixInputTest, HostTakesNoPort) {
+  EXPECT_NE(pollerConfigError("127.0.0.1:10050").find("give the port in 'port'"),
+            std::string::npos);
+  EXPECT_NE(pollerConfigError("[::1]").find("give the port in 'port'"), std::string::npos);
+  EXPECT_EQ(pollerConfigError("::1"), "");
+  EXPECT_EQ(pollerConfigError("db-1.example.net"), "");
 }
 
 }  // namespace
