@@ -142,7 +142,10 @@ void ZabbixPush::loop() {
     // fire Zabbix triggers on every restart. A service goes out once it has changed, or once
     // its data has had time to arrive and it is still UNKNOWN for real.
     const bool settling = now - started < kSettleTime;
-    std::set<std::string> settled = settled_;
+    std::set<std::string> settled;
+    if (full && settling) {
+      settled = settled_;
+    }
     lock.unlock();
     if (full) {
       next_full = now + config_.interval;

@@ -31,8 +31,6 @@ class ActiveChecks {
   // The key of the item with `itemid` (ActiveItem::itemid()) among `host`'s items.
   std::optional<std::string> keyOf(const std::string& host, uint64_t itemid) const;
 
-  bool empty() const { return entries_.empty(); }
-
  private:
   std::vector<Entry> entries_;
 };

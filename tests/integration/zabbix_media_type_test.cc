@@ -52,7 +52,7 @@ class ZabbixMediaTypeTest : public ::testing::Test {
 
   void SetUp() override {
     if (std::system("command -v node >/dev/null 2>&1") != 0) {
-      GTEST_SKIP() << "node is not installed (scripts/install-deps installs nodejs)";
+      GTEST_FAIL() << "node is missing: install nodejs (scripts/install-deps does)";
     }
     ASSERT_TRUE(api_.start({"127.0.0.1", 0}).ok());
   }

@@ -4,8 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/config_file.h"
-#include "plugins/zabbix/trapper_input.h"
-#include "plugins/zabbix/zabbix_input.h"
+#include "plugins/input_registry.h"
 
 namespace bsm::plugins::zabbix {
 namespace {
@@ -53,14 +52,15 @@ TEST(AllowedPeersTest, RefusesWhatIsNotAnAddress) {
   EXPECT_TRUE(peers.empty());
 }
 
-std::string trapperConfigError(const std::string& yaml) {
+// The error an input's entry in agent.yaml gets at load, or "" when it loads.
+std::string configError(const std::string& yaml) {
   try {
     const ConfigFile file = ConfigFile::parse(yaml, "agent.yaml");
     InputSettings settings;
-    settings.plugin = "zabbix_trapper";
-    settings.name = "trapper";
+    settings.plugin = file.getString(file.root(), "plugin");
+    settings.name = settings.plugin;
     settings.host = "test-host";
-    TrapperInput::factory()(settings, file, file.root());
+    builtinInputs().create(settings, file, file.root());
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -68,46 +68,34 @@ std::string trapperConfigError(const std::string& yaml) {
 }
 
 TEST(TrapperInputTest, ConfigErrorsNameTheFileLineAndKey) {
-  std::string error =
-      trapperConfigError("plugin: zabbix_trapper\nlisten: zabbix.example.net:10051\n");
+  std::string error = configError("plugin: zabbix_trapper\nlisten: zabbix.example.net:10051\n");
   EXPECT_NE(error.find("agent.yaml:2"), std::string::npos) << error;
   EXPECT_NE(error.find("must be an IP address"), std::string::npos) << error;
 
-  error = trapperConfigError("plugin: zabbix_trapper\nallow: [10.0.0.0/8, web-1]\n");
+  error = configError("plugin: zabbix_trapper\nallow: [10.0.0.0/8, web-1]\n");
   EXPECT_NE(error.find("'web-1' is not an IP address"), std::string::npos) << error;
 
-  error = trapperConfigError(
+  error = configError(
       "plugin: zabbix_trapper\nactive_checks:\n  - host: web-*\n    items: ['bad key[']\n");
   EXPECT_NE(error.find("agent.yaml:4"), std::string::npos) << error;
   EXPECT_NE(error.find("is not valid"), std::string::npos) << error;
 
-  EXPECT_EQ(trapperConfigError("plugin: zabbix_trapper\nallow: ['0.0.0.0/0', '::/0']\n"), "");
+  EXPECT_EQ(configError("plugin: zabbix_trapper\nallow: ['0.0.0.0/0', '::/0']\n"), "");
 
-  error = trapperConfigError("plugin: zabbix_trapper\nallow: []\n");
+  error = configError("plugin: zabbix_trapper\nallow: []\n");
   EXPECT_NE(error.find("'allow' is empty"), std::string::npos) << error;
-  error = trapperConfigError(
+  error = configError(
       "plugin: zabbix_trapper\nactive_checks:\n  - host: web-*\n    items: [agent.ping, "
       "agent.ping]\n");
   EXPECT_NE(error.find("listed twice"), std::string::npos) << error;
-  error = trapperConfigError(
+  error = configError(
       "plugin: zabbix_trapper\nactive_checks:\n  - host: web-*\n    items: "
       "['log[/var/log/syslog]']\n");
   EXPECT_NE(error.find("log items (log) are not supported"), std::string::npos) << error;
 }
 
 std::string pollerConfigError(const std::string& host) {
-  try {
-    const ConfigFile file =
-        ConfigFile::parse("{plugin: zabbix, host: '" + host + "', items: [agent.ping]}", "a.yaml");
-    InputSettings settings;
-    settings.plugin = "zabbix";
-    settings.name = "zabbix";
-    settings.host = "test-host";
-    ZabbixInput::factory()(settings, file, file.root());
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return configError("{plugin: zabbix, host: '" + host + "', items: [agent.ping]}");
 }
 
 TEST(ZabbixInputTest, HostTakesNoPort) {
