@@ -8,6 +8,8 @@ find_package(SQLite3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(ZLIB REQUIRED)
+# Time zones for SLA calendars and business hours (libstdc++ 12 has no std::chrono::zoned_time).
+find_package(date REQUIRED)
 find_package(PkgConfig REQUIRED)
 # Debian ships cpp-httplib as a compiled library with a pkg-config file only.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <tuple>
 #include <vector>
 
@@ -233,7 +234,9 @@ void HttpApi::registerRoutes() {
                     request.remote_port, what);
         sendError(response, 500, "internal error; the server log has the details");
       });
+}
 
+void HttpApi::registerBuiltInRoutes() {
   server_->Get("/healthz", [](const Request&, Response& response) {
     response.set_content("ok\n", "text/plain");
   });
@@ -241,8 +244,8 @@ void HttpApi::registerRoutes() {
     getServices(request, response);
   });
   // Matches any depth below the list; getService() tells names from sub-resources using the
-  // raw target. cpp-httplib tries routes in the order registered, so a deeper route (root-cause,
-  // sla) must be registered before this one.
+  // raw target. cpp-httplib tries routes in the order registered: this one comes after every
+  // route added with addRoute(), so that deeper paths (root-cause, sla) reach theirs.
   server_->Get(R"(/api/v1/services/.+)", [this](const Request& request, Response& response) {
     getService(request, response);
   });
@@ -260,6 +263,44 @@ void HttpApi::addPost(const std::string& path, PostHandler handler) {
   });
 }
 
+std::optional<std::string> HttpApi::ApiRequest::param(const std::string& name) const {
+  const auto found = params.find(name);
+  if (found == params.end()) {
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+void HttpApi::addRoute(const std::string& method, const std::string& pattern, Handler handler) {
+  auto serve = [this, handler = std::move(handler)](const Request& request, Response& response) {
+    std::optional<std::vector<std::string>> segments = pathSegments(request.target);
+    if (!segments) {
+      sendError(response, 400, "malformed percent-encoding in the path");
+      return;
+    }
+    ApiRequest api_request;
+    api_request.segments = std::move(*segments);
+    api_request.params = request.params;
+    api_request.body = request.body;
+    api_request.client = request.remote_addr + ":" + std::to_string(request.remote_port);
+    api_request.admin =
+        roleOf(
+            bearerToken(request.get_header_value("Authorization")).value_or(std::string_view())) ==
+        Role::kAdmin;
+    const Reply reply = handler(api_request);
+    response.status = reply.status;
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(reply.json, "application/json");
+  };
+  if (method == "GET") {
+    server_->Get(pattern, std::move(serve));
+  } else if (method == "POST") {
+    server_->Post(pattern, std::move(serve));
+  } else {
+    throw std::invalid_argument("HttpApi::addRoute: unsupported method " + method);
+  }
+}
+
 Status HttpApi::start(const HostPort& listen) {
   if (thread_.joinable() || port_ != 0) {
     return Error{"the HTTP API was already started"};
@@ -269,6 +310,10 @@ Status HttpApi::start(const HostPort& listen) {
   }
   if (tokens_equal_) {
     return Error{"the HTTP API's read-only token equals the admin token; give it its own"};
+  }
+  if (!built_in_routes_registered_) {
+    registerBuiltInRoutes();
+    built_in_routes_registered_ = true;
   }
 
   // An empty host means every address (see HostPort).

@@ -4,11 +4,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -59,6 +62,25 @@ class HttpApi {
   // Adds `POST path` under /api/, for the admin token only. Call before start().
   void addPost(const std::string& path, PostHandler handler);
 
+  // A request as a route added from outside sees it.
+  struct ApiRequest {
+    // The path's percent-decoded segments: /api/v1/services/shop/sla gives
+    // {"api", "v1", "services", "shop", "sla"}. A name holding an encoded '/' stays one segment.
+    std::vector<std::string> segments;
+    std::multimap<std::string, std::string> params;  // the decoded query parameters
+    std::string body;
+    std::string client;  // "ip:port", for logs
+    bool admin = false;  // true for the admin token, false for the read-only one
+    // The first value of a query parameter, if present.
+    std::optional<std::string> param(const std::string& name) const;
+  };
+  using Handler = std::function<Reply(const ApiRequest& request)>;
+  // Adds a route under /api/ for `method` ("GET" or "POST") and `pattern` (a regular expression
+  // over the decoded path, as cpp-httplib matches it). GET is open to both tokens, POST to the
+  // admin token only. Routes added here are tried before the built-in ones, so
+  // "/api/v1/services/[^/]+/sla" wins over the service detail. Call before start().
+  void addRoute(const std::string& method, const std::string& pattern, Handler handler);
+
   // The bound port, valid after a successful start().
   uint16_t port() const { return port_; }
 
@@ -72,6 +94,7 @@ class HttpApi {
   using Digest = std::array<unsigned char, 32>;
 
   void registerRoutes();
+  void registerBuiltInRoutes();
   bool authorize(const httplib::Request& request, httplib::Response& response);
   Role roleOf(std::string_view token) const;
   void reject(const httplib::Request& request, httplib::Response& response, int status,
@@ -92,6 +115,7 @@ class HttpApi {
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  bool built_in_routes_registered_ = false;
   std::atomic<bool> serving_done_{false};
   uint16_t port_ = 0;
   std::shared_ptr<spdlog::logger> log_;

@@ -46,6 +46,26 @@ struct ServiceView {
   std::vector<ChildServiceView> children;  // filled by service(name) only
 };
 
+// A leaf component that explains why a service is not OK, as root-cause analysis ranks it.
+struct CauseView {
+  ComponentView component;
+  // The failing services (the one asked about and any other) whose state this component
+  // explains, most important first. A cause that explains several ranks above one that explains
+  // one.
+  std::vector<std::string> affects;
+  // The service whose selector made the component (a component is one series in one service).
+  std::string service;
+};
+
+// One service a host or component affects, for impact analysis.
+struct ImpactView {
+  std::string name;
+  CheckState state = CheckState::kUnknown;
+  int criticality = 3;
+  // The service's state if the host or component in question were CRITICAL (what-if).
+  CheckState state_if_down = CheckState::kUnknown;
+};
+
 struct AgentView {
   std::string id;
   bool connected = false;
