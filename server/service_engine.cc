@@ -56,6 +56,11 @@ void ServiceEngine::addSink(StateChangeSink* sink) {
   sinks_.push_back(sink);
 }
 
+void ServiceEngine::addNotificationSink(NotificationSink* sink) {
+  std::unique_lock lock(mutex_);
+  notification_sinks_.push_back(sink);
+}
+
 std::shared_ptr<const ServiceModel> ServiceEngine::model() const {
   std::shared_lock lock(mutex_);
   return graph_->sharedModel();

@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "server/agent_tracker.h"
 #include "server/ingest_target.h"
+#include "server/notification.h"
 #include "server/series_store.h"
 #include "server/service_graph.h"
 #include "server/service_model.h"
@@ -69,6 +70,9 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
 
   // Another receiver of state changes (notifiers, the SLA ledger, an event stream).
   void addSink(StateChangeSink* sink);
+  // A receiver of notifications: business-service state changes and new causes of an already
+  // failing service, with their ranked root causes and impact. Must outlive the engine.
+  void addNotificationSink(NotificationSink* sink);
 
   // The engine-wide id of a series, created on first definition; a new series joins every
   // service whose selectors match it. The id stays valid for the engine's life. Fails on a key
@@ -128,6 +132,7 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
 
   mutable std::shared_mutex mutex_;
   std::vector<StateChangeSink*> sinks_;
+  std::vector<NotificationSink*> notification_sinks_;
   SeriesStore series_;
   std::unique_ptr<ServiceGraph> graph_;
   AgentTracker agents_;
