@@ -16,19 +16,39 @@ sigset_t stopSignals() {
   return signals;
 }
 
+const char* nameOf(int signal) {
+  switch (signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "SIGTERM";
+  }
+}
+
 }  // namespace
 
 void blockStopSignals() {
   std::signal(SIGPIPE, SIG_IGN);
-  const sigset_t signals = stopSignals();
+  sigset_t signals = stopSignals();
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+const char* waitForSignal() {
+  sigset_t signals = stopSignals();
+  sigaddset(&signals, SIGHUP);
+  int received = 0;
+  sigwait(&signals, &received);
+  return nameOf(received);
 }
 
 const char* waitForStopSignal() {
   const sigset_t signals = stopSignals();
   int received = 0;
   sigwait(&signals, &received);
-  return received == SIGINT ? "SIGINT" : "SIGTERM";
+  return nameOf(received);
 }
 
 }  // namespace bsm

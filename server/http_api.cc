@@ -271,7 +271,11 @@ std::optional<std::string> HttpApi::ApiRequest::param(const std::string& name) c
   return found->second;
 }
 
-void HttpApi::addRoute(const std::string& method, const std::string& pattern, Handler handler) {
+void HttpApi::addRoute(const std::string& method, const std::string& pattern, Handler handler,
+                       Access access) {
+  if (access == Access::kRead && method != "GET") {
+    read_only_posts_.emplace_back(pattern);
+  }
   auto serve = [this, handler = std::move(handler)](const Request& request, Response& response) {
     std::optional<std::vector<std::string>> segments = pathSegments(request.target);
     if (!segments) {
@@ -379,7 +383,13 @@ bool HttpApi::authorize(const Request& request, Response& response) {
   }
   // Everything that is not a read needs the admin token, so that a write endpoint added later
   // is protected without having to remember it.
-  if (role != Role::kAdmin && !isReadMethod(request.method)) {
+  const auto read_post = [&] {
+    return request.method == "POST" && std::any_of(read_only_posts_.begin(), read_only_posts_.end(),
+                                                   [&](const std::regex& path) {
+                                                     return std::regex_match(request.path, path);
+                                                   });
+  };
+  if (role != Role::kAdmin && !isReadMethod(request.method) && !read_post()) {
     reject(request, response, 403, "read-only token",
            fmt::format("the read-only token may not {} {}; use the admin token",
                        printable(request.method, 16), printable(request.path)));

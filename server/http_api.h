@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -75,11 +76,17 @@ class HttpApi {
     std::optional<std::string> param(const std::string& name) const;
   };
   using Handler = std::function<Reply(const ApiRequest& request)>;
+  // Who may call a route added with addRoute().
+  enum class Access {
+    kByMethod,  // GET both tokens, anything else the admin token only
+    kRead,      // both tokens, whatever the method: a POST that only asks (what-if, diff)
+  };
   // Adds a route under /api/ for `method` ("GET" or "POST") and `pattern` (a regular expression
-  // over the decoded path, as cpp-httplib matches it). GET is open to both tokens, POST to the
-  // admin token only. Routes added here are tried before the built-in ones, so
-  // "/api/v1/services/[^/]+/sla" wins over the service detail. Call before start().
-  void addRoute(const std::string& method, const std::string& pattern, Handler handler);
+  // over the decoded path, as cpp-httplib matches it). Routes added here are tried before the
+  // built-in ones, so "/api/v1/services/[^/]+/sla" wins over the service detail. Call before
+  // start().
+  void addRoute(const std::string& method, const std::string& pattern, Handler handler,
+                Access access = Access::kByMethod);
 
   // The bound port, valid after a successful start().
   uint16_t port() const { return port_; }
@@ -116,6 +123,8 @@ class HttpApi {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   bool built_in_routes_registered_ = false;
+  // Paths (full matches) where the read-only token may POST.
+  std::vector<std::regex> read_only_posts_;
   std::atomic<bool> serving_done_{false};
   uint16_t port_ = 0;
   std::shared_ptr<spdlog::logger> log_;

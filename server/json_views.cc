@@ -82,6 +82,22 @@ nlohmann::json agentToJson(const AgentView& agent) {
   };
 }
 
+nlohmann::json causeToJson(const CauseView& cause) {
+  nlohmann::json out = componentToJson(cause.component);
+  out["service"] = cause.service;
+  out["affects"] = cause.affects;
+  return out;
+}
+
+nlohmann::json impactToJson(const ImpactView& impact) {
+  return {
+      {"name", impact.name},
+      {"state", std::string(toString(impact.state))},
+      {"criticality", impact.criticality},
+      {"state_if_down", std::string(toString(impact.state_if_down))},
+  };
+}
+
 std::string dumpJson(const nlohmann::json& value, int indent) {
   return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -32,6 +32,13 @@ nlohmann::json childServiceToJson(const ChildServiceView& child);
 // {"id", "connected", "last_seen", "address"}.
 nlohmann::json agentToJson(const AgentView& agent);
 
+// The component's fields plus "service" (whose selector made it) and "affects" (the failing
+// services it explains).
+nlohmann::json causeToJson(const CauseView& cause);
+
+// {"name", "state", "criticality", "state_if_down"}.
+nlohmann::json impactToJson(const ImpactView& impact);
+
 // Serialises for the wire. Text from plugins and peers may hold invalid UTF-8, on which
 // nlohmann::json::dump() would throw; such bytes become U+FFFD instead.
 std::string dumpJson(const nlohmann::json& value, int indent = -1);

@@ -1,6 +1,7 @@
 // bsm-server: receives agents' streams, keeps every business service's state current and
 // answers questions about it over HTTP.
 #include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -72,7 +73,16 @@ int main(int argc, char** argv) {
   log->info("bsm-server {} started agents={} http={}:{}", bsm::kVersion,
             config.agents_listen.toString(), config.http_listen.host, server->httpPort());
 
-  log->info("stopping on signal {}", bsm::waitForStopSignal());
+  for (;;) {
+    const std::string signal = bsm::waitForSignal();
+    if (signal != "SIGHUP") {
+      log->info("stopping on signal {}", signal);
+      break;
+    }
+    log->info("reloading the service model on SIGHUP");
+    // reloadModel() logs the outcome; a refused model leaves the running one in place.
+    (void)server->reloadModel();
+  }
   server->stop();
   log->info("stopped");
   return 0;

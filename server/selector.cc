@@ -75,6 +75,15 @@ std::string Selector::describe() const {
   if (crit) {
     text += ", crit: \"" + crit->toString() + "\"";
   }
+  if (stale_after) {
+    text += ", stale_after: " + std::to_string(stale_after->count()) + "ms";
+  }
+  if (impact != Impact::normal()) {
+    text += ", impact: " + impact.describe();
+  }
+  if (weight != StateCounts::kWeightUnit) {
+    text += ", weight: " + std::to_string(weight / static_cast<double>(StateCounts::kWeightUnit));
+  }
   return text + "}";
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "common/sample.h"
+#include "server/impact.h"
+#include "server/rule.h"
 #include "server/series_key.h"
 #include "server/threshold.h"
 
@@ -46,7 +48,9 @@ struct Selector {
   // No data for this long (server clock) makes a component UNKNOWN; when absent, three
   // intervals of the series.
   std::optional<std::chrono::milliseconds> stale_after;
-  std::string where;  // FILE:LINE:COLUMN in the model, for messages
+  Impact impact = Impact::normal();           // how its state reaches the service
+  int64_t weight = StateCounts::kWeightUnit;  // for weighted rules
+  std::string where;                          // FILE:LINE:COLUMN in the model, for messages
 
   bool matches(SeriesKind series_kind, const std::string& series_host,
                const std::string& series_name, const Labels& series_labels) const;

@@ -2,9 +2,11 @@
 
 #include <asio/executor_work_guard.hpp>
 
+#include "common/config_file.h"
 #include "common/logging.h"
 #include "common/tls_context.h"
 #include "server/agent_listener.h"
+#include "server/analysis_routes.h"
 #include "server/http_api.h"
 #include "server/service_engine.h"
 #include "server/service_model.h"
@@ -60,6 +62,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
   app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_, settings,
                                                    app->store_.get());
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
+  addAnalysisRoutes(*app->http_, *app->engine_);
+  addModelRoutes(*app->http_, *app->engine_,
+                 [server = app.get()] { return server->reloadModel(); });
   app->zabbix_webhook_ = std::make_unique<ZabbixWebhook>(*app->engine_);
   app->http_->addPost(
       ZabbixWebhook::kPath,
@@ -123,6 +128,21 @@ void ServerApp::stop() {
   }
   if (store_) {
     store_->flush();
+  }
+}
+
+Result<ReloadSummary> ServerApp::reloadModel() {
+  std::lock_guard lock(reload_mutex_);
+  auto log = logging::get("server");
+  try {
+    ServiceModel model = ServiceModel::load(config_.model_globs);
+    ReloadSummary summary{model.services().size(), model.files().size()};
+    engine_->replaceModel(std::move(model), nowMs());
+    log->info("service model reloaded services={} files={}", summary.services, summary.files);
+    return summary;
+  } catch (const ConfigError& e) {
+    log->error("service model reload refused, the previous model stays: {}", e.what());
+    return Error{e.what()};
   }
 }
 

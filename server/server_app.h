@@ -1,12 +1,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "common/result.h"
+#include "server/model_routes.h"
 #include "server/server_config.h"
 
 namespace bsm::server {
@@ -34,6 +36,11 @@ class ServerApp {
   Status start();
   void stop();
 
+  // Reads the model files again and swaps the new model in; a model that does not load is
+  // refused with the reason and the old one stays. Agent sessions and states are kept. Safe
+  // from any thread (SIGHUP, the HTTP API).
+  Result<ReloadSummary> reloadModel();
+
   uint16_t agentPort() const;
   uint16_t httpPort() const;
   ServiceEngine& engine() { return *engine_; }
@@ -53,6 +60,7 @@ class ServerApp {
   std::unique_ptr<ZabbixWebhook> zabbix_webhook_;
   std::unique_ptr<HttpApi> http_;
   std::thread io_thread_;
+  std::mutex reload_mutex_;
 };
 
 }  // namespace bsm::server

@@ -43,6 +43,7 @@ ServiceEngine::ServiceEngine(ServiceModel model, StateStore* store, EngineOption
       graph_(
           std::make_unique<ServiceGraph>(std::make_shared<const ServiceModel>(std::move(model)))),
       agents_(options.agent_grace) {
+  notified_causes_.resize(graph_->serviceCount());
   if (store_) {
     agents_.restore(store_->loadAgents());
     sinks_.push_back(store_);
@@ -103,6 +104,7 @@ Result<SeriesId> ServiceEngine::tryDefineSeries(const SeriesKey& key) {
   }
 
   agents_.get(key.agent_id).series.push_back(id);
+  series_by_host_[series.host].push_back(id);
   series.components = graph_->attach(id, series);
   for (const ComponentId component : series.components) {
     // A series that never delivers turns UNKNOWN after its staleness period counted from
@@ -340,6 +342,7 @@ void ServiceEngine::refresh(ComponentId id, int64_t now_ms, int64_t ts_ms,
 
 void ServiceEngine::publish(const std::vector<StateChange>& changes) {
   if (changes.empty()) {
+    graph_->takeChangedComponents();
     return;
   }
   state_changes_ += changes.size();
@@ -362,13 +365,13 @@ void ServiceEngine::publish(const std::vector<StateChange>& changes) {
   for (StateChangeSink* sink : sinks_) {
     sink->record(changes);
   }
+  notify(changes, graph_->takeChangedComponents());
 }
 
-void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
-  std::unique_lock lock(mutex_);
-  advanceClock(now_ms);
-  auto next =
-      std::make_unique<ServiceGraph>(std::make_shared<const ServiceModel>(std::move(model)));
+std::unique_ptr<ServiceGraph> ServiceEngine::buildGraph(std::shared_ptr<const ServiceModel> model,
+                                                        int64_t now_ms,
+                                                        std::vector<StateChange>* changes) const {
+  auto next = std::make_unique<ServiceGraph>(std::move(model));
 
   // The old components by (service, series), to carry over since-times and to tell which
   // states really changed. Two selectors of one service may pick the same series: they pair
@@ -379,11 +382,9 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
     before[{graph_->service(old.service).def->name, old.series}].push_back(id);
   }
 
-  std::vector<StateChange> changes;
   for (SeriesId id = 1; id <= series_.size(); ++id) {
-    Series& series = *series_.find(id);
-    series.components = next->attach(id, series);
-    for (const ComponentId component_id : series.components) {
+    const Series& series = *series_.find(id);
+    for (const ComponentId component_id : next->attach(id, series)) {
       Component& component = next->component(component_id);
       component.pending_since_ms = last_now_ms_;
       const std::string& service = next->service(component.service).def->name;
@@ -398,8 +399,8 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
         component.pending_since_ms = old.pending_since_ms;
         if (old.state == verdict.state) {
           since = old.since_ms;
-        } else {
-          changes.push_back(
+        } else if (changes != nullptr) {
+          changes->push_back(
               componentChange(service, series, verdict.state, old.state, verdict.reason, now_ms));
         }
       }
@@ -407,6 +408,50 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
     }
   }
   next->settle();
+  return next;
+}
+
+ModelDiff ServiceEngine::previewModel(const ServiceModel& model) const {
+  std::shared_lock lock(mutex_);
+  auto shared = std::make_shared<const ServiceModel>(model);
+  const std::unique_ptr<ServiceGraph> next = buildGraph(shared, last_now_ms_, nullptr);
+  const ServiceModel& live = graph_->model();
+
+  ModelDiff diff;
+  for (size_t i = 0; i < next->serviceCount(); ++i) {
+    const ServiceNode& node = next->service(i);
+    const size_t old_index = live.indexOf(node.def->name);
+    if (old_index == ServiceModel::npos) {
+      diff.added.push_back(node.def->name);
+      continue;
+    }
+    const ServiceNode& old = graph_->service(old_index);
+    if (describeDefinition(*node.def) != describeDefinition(*old.def)) {
+      diff.changed.push_back(node.def->name);
+    }
+    if (node.state != old.state) {
+      diff.states.push_back({node.def->name, node.def->criticality, node.state, old.state});
+    }
+  }
+  for (const ServiceDef& def : live.services()) {
+    if (shared->indexOf(def.name) == ServiceModel::npos) {
+      diff.removed.push_back(def.name);
+    }
+  }
+  return diff;
+}
+
+void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
+  std::unique_lock lock(mutex_);
+  advanceClock(now_ms);
+  std::vector<StateChange> changes;
+  auto next = buildGraph(std::make_shared<const ServiceModel>(std::move(model)), now_ms, &changes);
+  for (SeriesId id = 1; id <= series_.size(); ++id) {
+    series_.find(id)->components.clear();
+  }
+  for (ComponentId id = 0; id < next->componentCount(); ++id) {
+    series_.find(next->component(id).series)->components.push_back(id);
+  }
 
   // Services keep their history across a reload where they keep their name; a new service
   // starts without a recorded change, as at start-up.
@@ -433,6 +478,10 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
   }
 
   graph_ = std::move(next);
+  graph_->takeChangedComponents();
+  // Causes already told belong to the old model's services; starting afresh may repeat one
+  // cause once after a reload, which is better than keeping indexes that now mean others.
+  notified_causes_.assign(graph_->serviceCount(), {});
   deadlines_ = {};
   for (ComponentId id = 0; id < graph_->componentCount(); ++id) {
     schedule(id);

@@ -8,6 +8,8 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -99,8 +101,13 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   void tick(int64_t now_ms);
 
   // Swaps in a new (already validated) model: every series is matched again, and services
-  // and components whose state differs from before record a state change at now_ms.
+  // and components whose state differs from before record a state change at now_ms. Agent
+  // sessions, series and their latest values are kept.
   void replaceModel(ServiceModel model, int64_t now_ms);
+
+  // What replaceModel() would change, without changing anything: services added, removed or
+  // defined differently, and the services whose state would differ.
+  ModelDiff previewModel(const ServiceModel& model) const;
   std::shared_ptr<const ServiceModel> model() const;
 
   EngineStats stats() const;
@@ -109,6 +116,19 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   std::vector<ServiceView> services() const override;
   std::optional<ServiceView> service(const std::string& name) const override;
   std::vector<AgentView> agents() const override;
+
+  // Ranked leaf causes of a service's state (see ServiceGraph::causesOf): a component that
+  // explains more failing services ranks first, then the one behind the most important service,
+  // then the most severe, then the one that failed first. Nullopt for an unknown service.
+  std::optional<RootCauseView> rootCause(const std::string& service) const;
+
+  // Every service above the components the query matches (their own services included), with
+  // its state now and the state it would take were they all CRITICAL.
+  ImpactResult impact(const ComponentQuery& query) const;
+
+  // The services whose state would change if the components took the given states; nothing
+  // live is touched.
+  WhatIfResult whatIf(const std::vector<WhatIfChange>& changes) const;
 
  private:
   using Deadline = std::pair<int64_t, ComponentId>;
@@ -126,6 +146,14 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   void publish(const std::vector<StateChange>& changes);
   void advanceClock(int64_t now_ms);
   ComponentView componentView(const Component& component) const;
+  // A graph of `model` over every known series, settled at now_ms; `changes` (if given) gets
+  // the component changes against the live graph, and component since-times carry over.
+  std::unique_ptr<ServiceGraph> buildGraph(std::shared_ptr<const ServiceModel> model,
+                                           int64_t now_ms, std::vector<StateChange>* changes) const;
+  std::vector<ComponentId> matchComponents(const ComponentQuery& query) const;
+  std::vector<CauseView> rankedCauses(uint32_t service) const;
+  std::vector<ImpactView> failingAbove(uint32_t service) const;
+  void notify(const std::vector<StateChange>& changes, const std::vector<ComponentId>& touched);
 
   const EngineOptions options_;
   StateStore* const store_;
@@ -133,6 +161,11 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   mutable std::shared_mutex mutex_;
   std::vector<StateChangeSink*> sinks_;
   std::vector<NotificationSink*> notification_sinks_;
+  // Per service index: the series already named as causes in a notification since the service
+  // last was OK, so that a new cause is told once.
+  std::vector<std::unordered_set<SeriesId>> notified_causes_;
+  // Series of each host, for impact and what-if questions by host.
+  std::unordered_map<std::string, std::vector<SeriesId>> series_by_host_;
   SeriesStore series_;
   std::unique_ptr<ServiceGraph> graph_;
   AgentTracker agents_;

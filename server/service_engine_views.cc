@@ -43,7 +43,8 @@ std::string culprits(const ServiceGraph& graph, const SeriesStore& series,
   size_t matching = 0;
   for (const auto& edge : node.children) {
     const ServiceNode& child = graph.service(edge.service);
-    if (edge.impact != Impact::kIgnore && applyImpact(child.state, edge.impact) == node.state) {
+    const Contribution counted = contributionOf(child.state, node.def->counting, edge.impact, 0);
+    if (counted.kind == Contribution::Kind::kCounted && counted.state == node.state) {
       if (matching++ < kMaxNamed) {
         names.push_back(child.def->name);
       }
@@ -51,7 +52,9 @@ std::string culprits(const ServiceGraph& graph, const SeriesStore& series,
   }
   for (const ComponentId id : node.components) {
     const Component& component = graph.component(id);
-    if (component.counted && component.state == node.state) {
+    const Contribution counted =
+        graph.componentContribution(component, component.state, component.counted);
+    if (counted.kind == Contribution::Kind::kCounted && counted.state == node.state) {
       if (matching++ < kMaxNamed) {
         const Series* found = series.find(component.series);
         names.push_back(found == nullptr ? "?" : found->host + " " + found->name);
@@ -142,7 +145,7 @@ std::optional<ServiceView> ServiceEngine::service(const std::string& name) const
             });
   for (const auto& edge : node.children) {
     const ServiceNode& child = graph_->service(edge.service);
-    view.children.push_back(ChildServiceView{child.def->name, child.state, toString(edge.impact)});
+    view.children.push_back(ChildServiceView{child.def->name, child.state, edge.impact.describe()});
   }
   return view;
 }

@@ -5,11 +5,46 @@
 
 namespace bsm::server {
 
-CheckState applyImpact(CheckState state, Impact impact) {
-  if (impact == Impact::kWarning && severity(state) > severity(CheckState::kWarning)) {
-    return CheckState::kWarning;
+void Contribution::addTo(StateCounts& counts) const {
+  if (kind == Kind::kCounted) {
+    counts.add(state, weight);
+  } else if (kind == Kind::kIgnored) {
+    counts.addIgnored();
   }
-  return state;
+}
+
+void Contribution::removeFrom(StateCounts& counts) const {
+  if (kind == Kind::kCounted) {
+    counts.remove(state, weight);
+  } else if (kind == Kind::kIgnored) {
+    counts.removeIgnored();
+  }
+}
+
+Contribution contributionOf(CheckState state, const ChildCounting& counting, const Impact& impact,
+                            int64_t weight) {
+  if (impact.ignored() || (state == CheckState::kUnknown && counting.ignore_unknown)) {
+    return {Contribution::Kind::kIgnored, state, 0};
+  }
+  if (state == CheckState::kUnknown && counting.unknown_as) {
+    state = *counting.unknown_as;
+  }
+  return {Contribution::Kind::kCounted, impact.apply(state), weight};
+}
+
+Contribution ServiceGraph::componentContribution(const Component& component, CheckState state,
+                                                 bool counted) const {
+  if (!counted) {
+    return {};
+  }
+  const Selector& selector = selectorOf(component);
+  return contributionOf(state, services_[component.service].def->counting, selector.impact,
+                        selector.weight);
+}
+
+Contribution ServiceGraph::edgeContribution(const ServiceEdge& edge, uint32_t parent,
+                                            CheckState state) const {
+  return contributionOf(state, services_[parent].def->counting, edge.impact, edge.weight);
 }
 
 StateChange componentChange(const std::string& service, const Series& series, CheckState state,
@@ -46,8 +81,9 @@ ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(s
     }
     for (const auto& dependency : defs[i].depends_on) {
       const auto child = static_cast<uint32_t>(model_->indexOf(dependency.service));
-      services_[i].children.push_back({child, dependency.impact});
-      services_[child].parents.push_back({static_cast<uint32_t>(i), dependency.impact});
+      services_[i].children.push_back({child, dependency.impact, dependency.weight});
+      services_[child].parents.push_back(
+          {static_cast<uint32_t>(i), dependency.impact, dependency.weight});
     }
   }
 
@@ -112,21 +148,22 @@ void ServiceGraph::update(ComponentId id, const ComponentVerdict& verdict, int64
   }
 
   ServiceNode& node = services_[component.service];
-  if (component.counted) {
-    node.counts.remove(component.state);
-  }
-  if (verdict.counted) {
-    node.counts.add(verdict.state);
-  }
+  const Contribution before = componentContribution(component, component.state, component.counted);
+  const Contribution after = componentContribution(component, verdict.state, verdict.counted);
+  before.removeFrom(node.counts);
+  after.addTo(node.counts);
   if (state_changed) {
     changes.push_back(componentChange(node.def->name, series, verdict.state, component.state,
                                       verdict.reason, ts_ms));
     component.since_ms = ts_ms;
+    changed_.push_back(id);
   }
   component.state = verdict.state;
   component.reason = verdict.reason;
   component.counted = verdict.counted;
-  propagate(component.service, ts_ms, changes);
+  if (before != after) {
+    propagate(component.service, ts_ms, changes);
+  }
 }
 
 void ServiceGraph::markDirty(uint32_t service) {
@@ -166,16 +203,13 @@ void ServiceGraph::propagate(uint32_t start, int64_t ts_ms, std::vector<StateCha
     changes.push_back(std::move(change));
 
     for (const auto& edge : node.parents) {
-      if (edge.impact == Impact::kIgnore) {
-        continue;
-      }
-      const CheckState before = applyImpact(previous, edge.impact);
-      const CheckState after = applyImpact(node.state, edge.impact);
+      const Contribution before = edgeContribution(edge, edge.service, previous);
+      const Contribution after = edgeContribution(edge, edge.service, node.state);
       if (before == after) {
         continue;
       }
-      services_[edge.service].counts.remove(before);
-      services_[edge.service].counts.add(after);
+      before.removeFrom(services_[edge.service].counts);
+      after.addTo(services_[edge.service].counts);
       markDirty(edge.service);
     }
   }
@@ -194,16 +228,11 @@ void ServiceGraph::settle() {
     ServiceNode& node = services_[at];
     node.counts = StateCounts();
     for (const ComponentId id : node.components) {
-      if (components_[id].counted) {
-        node.counts.add(components_[id].state);
-      }
+      const Component& component = components_[id];
+      componentContribution(component, component.state, component.counted).addTo(node.counts);
     }
     for (const auto& edge : node.children) {
-      if (edge.impact == Impact::kIgnore) {
-        node.counts.addIgnored();
-      } else {
-        node.counts.add(applyImpact(services_[edge.service].state, edge.impact));
-      }
+      edgeContribution(edge, at, services_[edge.service].state).addTo(node.counts);
     }
     RuleOutcome outcome = node.def->rule.evaluate(node.counts);
     node.state = outcome.state;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "server/component_evaluator.h"
@@ -29,8 +30,27 @@ struct Component {
 
 struct ServiceEdge {
   uint32_t service = 0;
-  Impact impact = Impact::kNormal;
+  Impact impact;
+  int64_t weight = StateCounts::kWeightUnit;
 };
+
+// What one child adds to its parent's StateCounts.
+struct Contribution {
+  enum class Kind { kNone, kIgnored, kCounted };
+  Kind kind = Kind::kNone;  // kNone: a component still waiting for its first value
+  CheckState state = CheckState::kUnknown;
+  int64_t weight = StateCounts::kWeightUnit;
+
+  bool operator==(const Contribution&) const = default;
+  void addTo(StateCounts& counts) const;
+  void removeFrom(StateCounts& counts) const;
+};
+
+// The contribution of a child in `state` to a service that counts its children by `counting`,
+// through an edge with `impact` and `weight`. UNKNOWN is translated by the service's counting
+// first, then the edge's map applies.
+Contribution contributionOf(CheckState state, const ChildCounting& counting, const Impact& impact,
+                            int64_t weight);
 
 struct ServiceNode {
   const ServiceDef* def = nullptr;
@@ -43,9 +63,6 @@ struct ServiceNode {
   std::string reason;
   int64_t since_ms = 0;
 };
-
-// A child's state as its parent counts it.
-CheckState applyImpact(CheckState state, Impact impact);
 
 // The record of a change of state of the component that `service` made of `series`.
 StateChange componentChange(const std::string& service, const Series& series, CheckState state,
@@ -86,6 +103,33 @@ class ServiceGraph {
   void update(ComponentId id, const ComponentVerdict& verdict, int64_t ts_ms, const Series& series,
               std::vector<StateChange>& changes);
 
+  // What `component` would add to its service's counts in `state`.
+  Contribution componentContribution(const Component& component, CheckState state,
+                                     bool counted) const;
+
+  // Root-cause analysis: the leaf components that explain `service`'s state, found by descending
+  // only into children that explain their parent's state under its rule (a failed member of a
+  // healthy pool is not reached). Each component once, in the order met. Empty for an OK
+  // service.
+  std::vector<ComponentId> causesOf(uint32_t service) const;
+
+  // The failing services whose state `component` helps explain: its own service, if the
+  // component explains it, and upwards from there through every parent it explains. Sorted by
+  // index.
+  std::vector<uint32_t> explainedBy(ComponentId component) const;
+
+  // Every service above `service` (not itself), by index.
+  std::vector<uint32_t> ancestorsOf(uint32_t service) const;
+
+  // What-if: the states services would take if the given components were in the given states,
+  // computed on the side without touching the graph. Only services whose state would differ
+  // from now are returned, with that state, by index.
+  std::vector<std::pair<uint32_t, CheckState>> simulate(
+      const std::vector<std::pair<ComponentId, CheckState>>& hypothetical) const;
+
+  // The components whose state update() changed since the last call, oldest first.
+  std::vector<ComponentId> takeChangedComponents() { return std::exchange(changed_, {}); }
+
   // For building a graph in one go: sets a verdict without evaluating any service; settle()
   // then evaluates them all, children first. Records no state change.
   void setQuietly(ComponentId id, const ComponentVerdict& verdict, int64_t since_ms);
@@ -93,6 +137,7 @@ class ServiceGraph {
   void setSince(size_t service, int64_t since_ms) { services_[service].since_ms = since_ms; }
 
  private:
+  Contribution edgeContribution(const ServiceEdge& edge, uint32_t parent, CheckState state) const;
   void propagate(uint32_t start, int64_t ts_ms, std::vector<StateChange>& changes);
   void markDirty(uint32_t service);
 
@@ -113,6 +158,7 @@ class ServiceGraph {
   // The propagation's work list: a min-heap of (rank, service), reused between changes.
   std::vector<std::pair<uint32_t, uint32_t>> dirty_;
   std::vector<bool> queued_;
+  std::vector<ComponentId> changed_;
 };
 
 }  // namespace bsm::server

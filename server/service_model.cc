@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -35,6 +37,66 @@ bool validServiceName(const std::string& name) {
   return true;
 }
 
+constexpr const char* kRuleForms =
+    "worst, best, {at_least: N or \"P%\"}, {ok_at_least: N, warn_at_least: M}, {exactly: N} or "
+    "{weighted: {warning: \"W%\", critical: \"C%\"}}";
+
+// "ok", "WARNING", ...: a state as the model writes it.
+std::optional<CheckState> stateNamed(std::string word) {
+  std::transform(word.begin(), word.end(), word.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (word == "ok") {
+    return CheckState::kOk;
+  }
+  if (word == "warning") {
+    return CheckState::kWarning;
+  }
+  if (word == "critical") {
+    return CheckState::kCritical;
+  }
+  if (word == "unknown") {
+    return CheckState::kUnknown;
+  }
+  return std::nullopt;
+}
+
+// A number of children (2) or a share of them ("50%").
+ChildCount parseChildCount(const ConfigFile& file, const YAML::Node& node,
+                           const std::string& context) {
+  const std::string text = file.asString(node, context);
+  if (!text.empty() && text.back() == '%') {
+    char* end = nullptr;
+    const std::string digits = text.substr(0, text.size() - 1);
+    const double p = std::strtod(digits.c_str(), &end);
+    if (digits.empty() || *end != '\0' || !(p > 0 && p <= 100)) {
+      file.fail(node, context + " '" + text + "' must be a share above 0% and at most 100%");
+    }
+    return ChildCount::percent(p);
+  }
+  char* end = nullptr;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || n < 1 || n > 1'000'000'000) {
+    file.fail(node, context + " '" + text +
+                        "' must be a whole number of 1 or more, or a share "
+                        "such as \"50%\"");
+  }
+  return ChildCount::exact(n);
+}
+
+// A share in percent, written 25, 25% or "25%".
+double parseShare(const ConfigFile& file, const YAML::Node& node, const std::string& context) {
+  std::string text = file.asString(node, context);
+  if (!text.empty() && text.back() == '%') {
+    text.pop_back();
+  }
+  char* end = nullptr;
+  const double p = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(p > 0 && p <= 100)) {
+    file.fail(node, context + " must be a share above 0% and at most 100%");
+  }
+  return p;
+}
+
 Rule parseRule(const ConfigFile& file, const YAML::Node& node, const std::string& service) {
   const std::string context = "service '" + service + "': rule";
   if (node.IsScalar()) {
@@ -47,41 +109,147 @@ Rule parseRule(const ConfigFile& file, const YAML::Node& node, const std::string
     }
     if (word == "weighted") {
       file.fail(node, context +
-                          " 'weighted' is not supported yet; use worst, best, "
-                          "{at_least: N} or {percent: P}");
+                          " 'weighted' needs its thresholds: write {weighted: {warning: \"25%\", "
+                          "critical: \"50%\"}} and give children a weight");
     }
-    if (word == "at_least" || word == "percent") {
+    if (word == "at_least" || word == "percent" || word == "exactly") {
       file.fail(node, context + " '" + word + "' needs a number: write {" + word + ": N}");
     }
-    file.fail(node, context + " '" + word +
-                        "' is not a rule; use worst, best, {at_least: N} or {percent: P}");
+    file.fail(node, context + " '" + word + "' is not a rule; use " + kRuleForms);
   }
-  if (!node.IsMap() || node.size() != 1) {
-    file.fail(node, context + " must be worst, best, {at_least: N} or {percent: P}");
+  if (!node.IsMap() || node.size() == 0) {
+    file.fail(node, context + " must be " + kRuleForms);
+  }
+  if (node["ok_at_least"] || node["warn_at_least"]) {
+    file.rejectUnknownKeys(node, {"ok_at_least", "warn_at_least"}, context);
+    if (!node["ok_at_least"] || !node["warn_at_least"]) {
+      file.fail(node, context +
+                          " needs both ok_at_least (OK children for OK) and warn_at_least "
+                          "(available children below which it is CRITICAL)");
+    }
+    const ChildCount ok = parseChildCount(file, node["ok_at_least"], context + " ok_at_least");
+    const ChildCount warn =
+        parseChildCount(file, node["warn_at_least"], context + " warn_at_least");
+    if (ok.isPercent() == warn.isPercent() && warn.resolve(100) > ok.resolve(100)) {
+      file.fail(node["warn_at_least"],
+                context +
+                    " warn_at_least must not be above ok_at_least: WARNING means fewer OK "
+                    "children than OK needs but still enough to serve");
+    }
+    return Rule::levels(ok, warn);
+  }
+  if (node.size() != 1) {
+    file.fail(node, context + " must be " + kRuleForms);
   }
   const auto entry = *node.begin();
   const std::string kind = entry.first.Scalar();
   if (kind == "at_least") {
-    const int64_t n = file.getInteger(node, "at_least", 0);
-    if (n < 1) {
-      file.fail(entry.second, context + " {at_least: N} needs N of 1 or more");
-    }
-    return Rule::atLeast(n);
+    return Rule::atLeast(parseChildCount(file, entry.second, context + " at_least"));
   }
   if (kind == "percent") {
     const double p = file.getNumber(node, "percent", 0);
     if (!(p > 0 && p <= 100)) {
       file.fail(entry.second, context + " {percent: P} needs P above 0 and at most 100");
     }
-    return Rule::percent(p);
+    return Rule::atLeast(ChildCount::percent(p));
+  }
+  if (kind == "exactly") {
+    const int64_t n = file.getInteger(node, "exactly", 0);
+    if (n < 1) {
+      file.fail(entry.second, context + " {exactly: N} needs N of 1 or more");
+    }
+    return Rule::exactly(n);
   }
   if (kind == "weighted") {
-    file.fail(entry.first, context +
-                               " 'weighted' is not supported yet; use worst, best, "
-                               "{at_least: N} or {percent: P}");
+    const YAML::Node& shares = entry.second;
+    file.requireMap(shares, context + " weighted");
+    file.rejectUnknownKeys(shares, {"warning", "critical"}, context + " weighted");
+    if (!shares["warning"] || !shares["critical"]) {
+      file.fail(shares, context +
+                            " weighted needs warning and critical shares, e.g. "
+                            "{warning: \"25%\", critical: \"50%\"}");
+    }
+    const double warning = parseShare(file, shares["warning"], context + " weighted warning");
+    const double critical = parseShare(file, shares["critical"], context + " weighted critical");
+    if (warning > critical) {
+      file.fail(shares["warning"],
+                context + " weighted warning share must not be above the critical share");
+    }
+    return Rule::weighted(warning, critical);
   }
-  file.fail(entry.first, context + " '" + kind +
-                             "' is not a rule; use worst, best, {at_least: N} or {percent: P}");
+  file.fail(entry.first, context + " '" + kind + "' is not a rule; use " + kRuleForms);
+}
+
+// `impact:` of a depends_on entry or a component: normal, warning (a cap), increase, decrease,
+// ignore, or {set: STATE}.
+Impact parseImpact(const ConfigFile& file, const YAML::Node& node, const std::string& context) {
+  constexpr const char* kForms =
+      "normal, warning, increase, decrease, ignore or {set: ok|warning|critical|unknown}";
+  if (node.IsMap()) {
+    file.rejectUnknownKeys(node, {"set"}, context + " impact");
+    if (!node["set"]) {
+      file.fail(node, context + " impact must be " + kForms);
+    }
+    const std::string word = file.asString(node["set"], context + " impact set");
+    const std::optional<CheckState> state = stateNamed(word);
+    if (!state) {
+      file.fail(node["set"], context + " impact set '" + word +
+                                 "' is not a state; use ok, warning, critical or unknown");
+    }
+    return Impact::set(*state);
+  }
+  const std::string word = file.asString(node, context + " impact");
+  if (word == "normal") {
+    return Impact::normal();
+  }
+  if (word == "warning") {
+    return Impact::cap(CheckState::kWarning);
+  }
+  if (word == "increase") {
+    return Impact::increase();
+  }
+  if (word == "decrease") {
+    return Impact::decrease();
+  }
+  if (word == "ignore") {
+    return Impact::ignore();
+  }
+  file.fail(node, context + " impact '" + word + "' is not one of " + kForms);
+}
+
+// `weight:` of a depends_on entry or a component, for weighted rules, in StateCounts units.
+int64_t parseWeight(const ConfigFile& file, const YAML::Node& map, const std::string& context) {
+  if (!map["weight"]) {
+    return StateCounts::kWeightUnit;
+  }
+  const double weight = file.getNumber(map, "weight", 1);
+  if (!(weight >= 0.001 && weight <= 1'000'000)) {
+    file.fail(map["weight"], context + " weight must be between 0.001 and 1000000");
+  }
+  return static_cast<int64_t>(std::llround(weight * StateCounts::kWeightUnit));
+}
+
+// `count:` of a service: how its children's UNKNOWN counts.
+ChildCounting parseCounting(const ConfigFile& file, const YAML::Node& node,
+                            const std::string& service) {
+  const std::string context = "service '" + service + "': count";
+  file.requireMap(node, context);
+  file.rejectUnknownKeys(node, {"unknown"}, context);
+  ChildCounting counting;
+  if (const YAML::Node unknown = node["unknown"]) {
+    const std::string word = file.asString(unknown, context + " unknown");
+    if (word == "ignore") {
+      counting.ignore_unknown = true;
+    } else if (word != "unknown") {
+      const std::optional<CheckState> state = stateNamed(word);
+      if (!state) {
+        file.fail(unknown, context + " unknown '" + word +
+                               "' must be unknown, ok, warning, critical or ignore");
+      }
+      counting.unknown_as = *state;
+    }
+  }
+  return counting;
 }
 
 Sla parseSla(const ConfigFile& file, const YAML::Node& node, const std::string& service) {
@@ -113,17 +281,12 @@ std::vector<Dependency> parseDependencies(const ConfigFile& file, const YAML::No
     Dependency dependency;
     dependency.where = file.where(entry);
     if (entry.IsMap()) {
-      file.rejectUnknownKeys(entry, {"service", "impact"}, context + " entry");
+      file.rejectUnknownKeys(entry, {"service", "impact", "weight"}, context + " entry");
       dependency.service = file.getString(entry, "service");
-      const std::string impact = file.getOptionalString(entry, "impact").value_or("normal");
-      if (impact == "warning") {
-        dependency.impact = Impact::kWarning;
-      } else if (impact == "ignore") {
-        dependency.impact = Impact::kIgnore;
-      } else if (impact != "normal") {
-        file.fail(entry["impact"],
-                  context + " impact '" + impact + "' is not one of normal, warning, ignore");
+      if (entry["impact"]) {
+        dependency.impact = parseImpact(file, entry["impact"], context);
       }
+      dependency.weight = parseWeight(file, entry, context);
     } else {
       dependency.service = file.asString(entry, context + " entry");
     }
@@ -151,8 +314,10 @@ std::optional<Threshold> parseThreshold(const ConfigFile& file, const YAML::Node
 Selector parseSelector(const ConfigFile& file, const YAML::Node& node, const std::string& service) {
   const std::string context = "service '" + service + "': component";
   file.requireMap(node, context);
-  file.rejectUnknownKeys(node, {"host", "metric", "check", "labels", "warn", "crit", "stale_after"},
-                         context);
+  file.rejectUnknownKeys(
+      node,
+      {"host", "metric", "check", "labels", "warn", "crit", "stale_after", "impact", "weight"},
+      context);
   Selector selector;
   selector.where = file.where(node);
   selector.host = Glob(file.getOptionalString(node, "host").value_or("*"));
@@ -178,6 +343,10 @@ Selector parseSelector(const ConfigFile& file, const YAML::Node& node, const std
     file.fail(node["warn"] ? node["warn"] : node["crit"],
               context + " warn and crit apply to metrics; a check brings its own state");
   }
+  if (node["impact"]) {
+    selector.impact = parseImpact(file, node["impact"], context);
+  }
+  selector.weight = parseWeight(file, node, context);
   if (node["stale_after"]) {
     selector.stale_after = file.getDuration(node, "stale_after", std::chrono::milliseconds(0));
     if (selector.stale_after->count() <= 0) {
@@ -199,7 +368,8 @@ ServiceDef parseService(const ConfigFile& file, const YAML::Node& key, const YAM
   const std::string context = "service '" + def.name + "'";
   file.requireMap(body, context);
   file.rejectUnknownKeys(
-      body, {"description", "criticality", "sla", "rule", "depends_on", "components"}, context);
+      body, {"description", "criticality", "sla", "rule", "count", "depends_on", "components"},
+      context);
 
   def.description = file.getOptionalString(body, "description").value_or("");
   const int64_t criticality = file.getInteger(body, "criticality", def.criticality);
@@ -215,6 +385,9 @@ ServiceDef parseService(const ConfigFile& file, const YAML::Node& key, const YAM
   }
   if (const YAML::Node rule = body["rule"]) {
     def.rule = parseRule(file, rule, def.name);
+  }
+  if (const YAML::Node count = body["count"]) {
+    def.counting = parseCounting(file, count, def.name);
   }
   if (const YAML::Node depends_on = body["depends_on"]) {
     def.depends_on = parseDependencies(file, depends_on, def.name);
@@ -301,16 +474,25 @@ std::vector<std::string> expandGlob(const std::string& pattern) {
 
 }  // namespace
 
-const char* toString(Impact impact) {
-  switch (impact) {
-    case Impact::kNormal:
-      return "normal";
-    case Impact::kWarning:
-      return "warning";
-    case Impact::kIgnore:
-      return "ignore";
+std::string describeDefinition(const ServiceDef& def) {
+  std::string text = "description: " + def.description +
+                     "\ncriticality: " + std::to_string(def.criticality) +
+                     "\nrule: " + def.rule.describe() + "\ncount unknown: ";
+  if (def.counting.ignore_unknown) {
+    text += "ignore";
+  } else {
+    text += def.counting.unknown_as ? std::string(toString(*def.counting.unknown_as)) : "unknown";
   }
-  return "normal";
+  // TODO: the SLA is left out of the comparison until the SLA policy can describe itself.
+  text += "\nsla: " + std::string(def.sla ? "yes" : "no");
+  for (const auto& dependency : def.depends_on) {
+    text += "\ndepends_on: " + dependency.service + " impact " + dependency.impact.describe() +
+            " weight " + std::to_string(dependency.weight);
+  }
+  for (const auto& selector : def.components) {
+    text += "\ncomponent: " + selector.describe();
+  }
+  return text;
 }
 
 ServiceModel ServiceModel::load(const std::vector<std::string>& globs) {

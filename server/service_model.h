@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/impact.h"
 #include "server/rule.h"
 #include "server/selector.h"
 
@@ -16,15 +17,13 @@ class ConfigFile;
 
 namespace bsm::server {
 
-// How a child service's state reaches its parent (`impact:` on a depends_on entry).
-enum class Impact {
-  kNormal,   // as it is
-  kWarning,  // capped at WARNING: the parent degrades but never fails because of it
-  kIgnore,   // shown with the parent, takes no part in its rule
+// How a service counts its children's UNKNOWN (`count:` in the model). By default UNKNOWN
+// counts as itself; a service can say it means CRITICAL (a check that cannot run is a failure),
+// OK, WARNING, or that it takes no part (shown but not counted).
+struct ChildCounting {
+  std::optional<CheckState> unknown_as;
+  bool ignore_unknown = false;
 };
-
-// "normal", "warning" or "ignore".
-const char* toString(Impact impact);
 
 // The service level objective, kept for the SLA ledger.
 struct Sla {
@@ -34,8 +33,9 @@ struct Sla {
 
 struct Dependency {
   std::string service;
-  Impact impact = Impact::kNormal;
-  std::string where;  // FILE:LINE:COLUMN of the entry
+  Impact impact = Impact::normal();
+  int64_t weight = StateCounts::kWeightUnit;  // for weighted rules
+  std::string where;                          // FILE:LINE:COLUMN of the entry
 };
 
 // One service as the model defines it.
@@ -45,10 +45,15 @@ struct ServiceDef {
   int criticality = 3;  // 1 is the most important to the business
   std::optional<Sla> sla;
   Rule rule = Rule::worst();
+  ChildCounting counting;
   std::vector<Dependency> depends_on;
   std::vector<Selector> components;
   std::string where;  // FILE:LINE:COLUMN of the service's name
 };
+
+// Everything that defines the service, as one text: two definitions that give the same text
+// behave the same (bsmctl model diff compares them).
+std::string describeDefinition(const ServiceDef& def);
 
 // The business services, read from one or more YAML files and checked as a whole: names are
 // unique across files, every dependency exists and there is no cycle. A model that exists has

@@ -7,6 +7,7 @@
 
 #include "common/check_state.h"
 #include "common/sample.h"
+#include "server/series_key.h"
 
 namespace bsm::server {
 
@@ -64,6 +65,54 @@ struct ImpactView {
   int criticality = 3;
   // The service's state if the host or component in question were CRITICAL (what-if).
   CheckState state_if_down = CheckState::kUnknown;
+};
+
+// Why a service is in its state: its leaf causes, most likely first.
+struct RootCauseView {
+  std::string service;
+  CheckState state = CheckState::kUnknown;
+  std::string reason;
+  std::vector<CauseView> causes;
+};
+
+// Which components a question about impact or what-if means: every component of `host`, or
+// only those of one check or metric (`name`, with `kind`); labels, when given, must all match.
+struct ComponentQuery {
+  std::string host;
+  std::optional<SeriesKind> kind;
+  std::string name;
+  Labels labels;
+};
+
+struct ImpactResult {
+  size_t components = 0;             // components the query matched
+  std::vector<ImpactView> services;  // most important first
+};
+
+struct WhatIfChange {
+  ComponentQuery component;
+  CheckState state = CheckState::kCritical;
+};
+
+struct WhatIfServiceView {
+  std::string name;
+  int criticality = 3;
+  CheckState state = CheckState::kUnknown;       // if the hypothetical states held
+  CheckState live_state = CheckState::kUnknown;  // now
+};
+
+struct WhatIfResult {
+  size_t components = 0;                    // components the changes matched
+  std::vector<std::string> unmatched;       // changes that matched no component, described
+  std::vector<WhatIfServiceView> services;  // those whose state would differ, most important first
+};
+
+// What a new model would change (bsmctl model diff).
+struct ModelDiff {
+  std::vector<std::string> added;         // services only the new model has
+  std::vector<std::string> removed;       // services only the live model has
+  std::vector<std::string> changed;       // in both, defined differently
+  std::vector<WhatIfServiceView> states;  // in both, whose state would differ
 };
 
 struct AgentView {

@@ -167,6 +167,15 @@ void ApiClient::setTimeouts(std::chrono::milliseconds connect, std::chrono::mill
 }
 
 Result<nlohmann::json> ApiClient::get(const std::string& path) const {
+  return request(path, nullptr);
+}
+
+Result<nlohmann::json> ApiClient::post(const std::string& path, const nlohmann::json& body) const {
+  return request(path, &body);
+}
+
+Result<nlohmann::json> ApiClient::request(const std::string& path,
+                                          const nlohmann::json* request_body) const {
   httplib::Client client(url_.origin());
   if (!client.is_valid()) {
     return Error{fmt::format("invalid server URL '{}'", url_text_)};
@@ -183,16 +192,27 @@ Result<nlohmann::json> ApiClient::get(const std::string& path) const {
   bool too_large = false;
   const httplib::Headers headers = {{"Authorization", "Bearer " + token_},
                                     {"Accept", "application/json"}};
-  const httplib::Result result = client.Get(
-      url_.prefix + path, headers, [](const httplib::Response&) { return true; },
-      [&](const char* data, size_t length) {
-        if (body.size() + length > kMaxAnswerBytes) {
-          too_large = true;
-          return false;
-        }
-        body.append(data, length);
-        return true;
-      });
+  auto receive = [&](const char* data, size_t length) {
+    if (body.size() + length > kMaxAnswerBytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, length);
+    return true;
+  };
+  httplib::Result result =
+      request_body == nullptr
+          ? client.Get(
+                url_.prefix + path, headers, [](const httplib::Response&) { return true; }, receive)
+          : client.Post(url_.prefix + path, headers, request_body->dump(), "application/json");
+  if (request_body != nullptr && result) {
+    // cpp-httplib's Post has no streaming receiver; the answer is bounded after the fact.
+    if (result->body.size() > kMaxAnswerBytes) {
+      too_large = true;
+    } else {
+      body = result->body;
+    }
+  }
 
   if (too_large) {
     return Error{fmt::format("bsm-server at {} sent an answer larger than {} MiB", url_text_,
@@ -217,6 +237,12 @@ Result<nlohmann::json> ApiClient::get(const std::string& path) const {
     // Not bsm-server's answer: most likely the URL points at another web server.
     return Error{fmt::format("{} answered 404 for {}; is that bsm-server's API address?", url_text_,
                              url_.prefix + path)};
+  }
+  if (status == 400 && request_body != nullptr) {
+    // The server's own words say what is wrong with what was sent (a model, a what-if).
+    if (std::optional<std::string> error = jsonError(body)) {
+      return Error{*error};
+    }
   }
   if (status != 200) {
     return Error{

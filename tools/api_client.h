@@ -43,12 +43,17 @@ class ApiClient {
   // the JSON answer. Errors: the server cannot be reached, refused the token (401, 403), has no
   // such thing (404, the server's own text), answered something else or not JSON.
   Result<nlohmann::json> get(const std::string& path) const;
+  // POSTs `body` as JSON to `path`; errors as get(), and a 400 answer gives the server's own
+  // message (what is wrong with the body).
+  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body) const;
 
   const std::string& url() const { return url_text_; }
 
   void setTimeouts(std::chrono::milliseconds connect, std::chrono::milliseconds read);
 
  private:
+  Result<nlohmann::json> request(const std::string& path, const nlohmann::json* request_body) const;
+
   ApiClient(ServerUrl url, std::string url_text, std::string token)
       : url_(std::move(url)), url_text_(std::move(url_text)), token_(std::move(token)) {}
 

@@ -149,6 +149,42 @@ class Feeder {
   ServiceEngine& engine_;
 };
 
+// Keeps every notification it is given.
+class RecordingNotificationSink : public NotificationSink {
+ public:
+  void notify(const Notification& notification) override {
+    std::lock_guard lock(mutex_);
+    notifications_.push_back(notification);
+  }
+  std::vector<Notification> notifications() const {
+    std::lock_guard lock(mutex_);
+    return notifications_;
+  }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    notifications_.clear();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Notification> notifications_;
+};
+
+// An engine over a model text, without a state store, recording its state changes and
+// notifications.
+struct EngineHarness {
+  explicit EngineHarness(const std::string& model, EngineOptions options = {})
+      : engine(ServiceModel::parse(model, "model.yaml"), nullptr, options), feed(engine) {
+    engine.addSink(&sink);
+    engine.addNotificationSink(&notifications);
+  }
+
+  ServiceEngine engine;
+  Feeder feed;
+  RecordingSink sink;
+  RecordingNotificationSink notifications;
+};
+
 inline CheckState stateOf(const ServiceEngine& engine, const std::string& service) {
   const auto view = engine.service(service);
   EXPECT_TRUE(view.has_value()) << "no service " << service;

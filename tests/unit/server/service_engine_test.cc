@@ -22,17 +22,7 @@ constexpr auto UNKN = CheckState::kUnknown;
 // A realistic epoch time (2023-11-14T22:13:20Z), so that formatted times mean something.
 constexpr int64_t kT0 = 1'700'000'000'000;
 
-// An engine over a model text, without a state store, recording its state changes.
-struct Harness {
-  explicit Harness(const std::string& model, EngineOptions options = {})
-      : engine(ServiceModel::parse(model, "model.yaml"), nullptr, options), feed(engine) {
-    engine.addSink(&sink);
-  }
-
-  ServiceEngine engine;
-  Feeder feed;
-  RecordingSink sink;
-};
+using Harness = testing::EngineHarness;
 
 constexpr const char* kPool = R"(services:
   worst-pool:

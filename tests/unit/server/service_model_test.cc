@@ -67,9 +67,9 @@ TEST(ServiceModelTest, ReadsEveryField) {
   EXPECT_EQ(shop->rule.kind(), Rule::Kind::kWorst);
   ASSERT_EQ(shop->depends_on.size(), 3u);
   EXPECT_EQ(shop->depends_on[0].service, "storefront");
-  EXPECT_EQ(shop->depends_on[0].impact, Impact::kNormal);
+  EXPECT_EQ(shop->depends_on[0].impact, Impact::normal());
   EXPECT_EQ(shop->depends_on[2].service, "recommendations");
-  EXPECT_EQ(shop->depends_on[2].impact, Impact::kWarning);
+  EXPECT_EQ(shop->depends_on[2].impact, Impact::cap(CheckState::kWarning));
   EXPECT_EQ(shop->where, "shop.yaml:2:3");
 
   const ServiceDef* storefront = model.find("storefront");
@@ -82,7 +82,7 @@ TEST(ServiceModelTest, ReadsEveryField) {
 
   const ServiceDef* checkout = model.find("checkout");
   ASSERT_NE(checkout, nullptr);
-  EXPECT_EQ(checkout->rule.describe(), "percent 50");
+  EXPECT_EQ(checkout->rule.describe(), "at_least 50%");
   ASSERT_EQ(checkout->components.size(), 3u);
   const Selector& load = checkout->components[0];
   EXPECT_EQ(load.kind, SeriesKind::kMetric);
@@ -164,13 +164,12 @@ TEST(ServiceModelTest, RejectsBadThresholds) {
 }
 
 TEST(ServiceModelTest, RejectsBadRules) {
-  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: weighted\n"), "not supported yet");
-  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {weighted: {x: 1}}\n"),
-                  "not supported yet");
+  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: weighted\n"), "needs its thresholds");
+  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {weighted: {x: 1}}\n"), "unknown key 'x'");
   EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: majority\n"),
                   "shop.yaml:3:11: service 'a': rule 'majority' is not a rule");
-  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {at_least: 0}\n"), "N of 1 or more");
-  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {at_least: two}\n"), "integer");
+  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {at_least: 0}\n"), "1 or more");
+  EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {at_least: two}\n"), "whole number");
   EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: {percent: 150}\n"), "at most 100");
   EXPECT_CONTAINS(parseError("services:\n  a:\n    rule: at_least\n"), "{at_least: N}");
 }
@@ -186,7 +185,7 @@ TEST(ServiceModelTest, RejectsOtherMistakes) {
   EXPECT_CONTAINS(parseError("services:\n  a:\n    depends_on: [b, b]\n  b: {}\n"), "twice");
   EXPECT_CONTAINS(parseError("services:\n  a:\n    depends_on: [{service: b, impact: big}]\n"
                              "  b: {}\n"),
-                  "not one of normal, warning, ignore");
+                  "not one of normal, warning, increase");
   EXPECT_CONTAINS(parseError("services:\n  \"bad name\": {}\n"), "service name 'bad name'");
   EXPECT_CONTAINS(parseError("services:\n  a: {}\n  a: {}\n"), "shop.yaml:3:3: ");
   EXPECT_CONTAINS(parseError("services:\n  a:\n    components:\n"
