@@ -19,6 +19,7 @@ nlohmann::json serviceSummaryToJson(const ServiceView& service) {
       {"state", std::string(toString(service.state))},
       {"reason", service.reason},
       {"since", timeToJson(service.since_ms)},
+      {"maintenance", toString(service.maintenance)},
       {"criticality", service.criticality},
       {"description", service.description},
   };
@@ -61,6 +62,7 @@ nlohmann::json componentToJson(const ComponentView& component) {
   out["output"] = component.output;
   out["reason"] = component.reason;
   out["since"] = timeToJson(component.since_ms);
+  out["maintenance"] = toString(component.maintenance);
   out["last_seen"] = timeToJson(component.last_seen_ms);
   return out;
 }

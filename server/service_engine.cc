@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -106,7 +107,10 @@ Result<SeriesId> ServiceEngine::tryDefineSeries(const SeriesKey& key) {
   agents_.get(key.agent_id).series.push_back(id);
   series_by_host_[series.host].push_back(id);
   series.components = graph_->attach(id, series);
+  const MaintenanceCover cover = coverOf(series);
   for (const ComponentId component : series.components) {
+    // Not counted yet, so the cover can be set without touching any count.
+    graph_->component(component).cover = cover;
     // A series that never delivers turns UNKNOWN after its staleness period counted from
     // here; the engine's latest known time stands in for a clock it is not given.
     graph_->component(component).pending_since_ms = last_now_ms_;
@@ -387,6 +391,7 @@ std::unique_ptr<ServiceGraph> ServiceEngine::buildGraph(std::shared_ptr<const Se
     for (const ComponentId component_id : next->attach(id, series)) {
       Component& component = next->component(component_id);
       component.pending_since_ms = last_now_ms_;
+      component.cover = coverOf(series);
       const std::string& service = next->service(component.service).def->name;
       const ComponentVerdict verdict = evaluateComponent(next->selectorOf(component), series,
                                                          contextFor(component, series, now_ms));
@@ -405,6 +410,11 @@ std::unique_ptr<ServiceGraph> ServiceEngine::buildGraph(std::shared_ptr<const Se
         }
       }
       next->setQuietly(component_id, verdict, since);
+    }
+  }
+  for (const auto& [service, cover] : maintenance_.services) {
+    if (const size_t at = next->model().indexOf(service); at != ServiceModel::npos) {
+      next->setWindowQuietly(static_cast<uint32_t>(at), cover);
     }
   }
   next->settle();
@@ -462,17 +472,19 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
       continue;
     }
     const ServiceNode& old = graph_->service(old_index);
-    if (old.state == node.state) {
+    if (old.state == node.state && old.maintenance == node.maintenance) {
       next->setSince(i, old.since_ms);
       continue;
     }
-    next->setSince(i, now_ms);
+    next->setSince(i, old.state == node.state ? old.since_ms : now_ms);
     StateChange change;
     change.kind = StateChange::Kind::kService;
     change.ts_ms = now_ms;
     change.service = node.def->name;
     change.state = node.state;
     change.previous = old.state;
+    change.maintenance = node.maintenance;
+    change.previous_maintenance = old.maintenance;
     change.reason = node.reason;
     changes.push_back(std::move(change));
   }
@@ -488,6 +500,77 @@ void ServiceEngine::replaceModel(ServiceModel model, int64_t now_ms) {
   }
   rulesLog()->info("service model replaced services={} components={} state_changes={}",
                    graph_->serviceCount(), graph_->componentCount(), changes.size());
+  publish(changes);
+}
+
+MaintenanceCover ServiceEngine::coverOf(const Series& series) const {
+  MaintenanceCover cover = MaintenanceCover::kNone;
+  if (const auto host = maintenance_.hosts.find(series.host); host != maintenance_.hosts.end()) {
+    cover = host->second;
+  }
+  const auto component = maintenance_.components.find({series.host, series.kind, series.name});
+  if (component != maintenance_.components.end()) {
+    cover = strongest(cover, component->second);
+  }
+  return cover;
+}
+
+void ServiceEngine::setMaintenance(ActiveMaintenance active, int64_t now_ms) {
+  std::unique_lock lock(mutex_);
+  advanceClock(now_ms);
+  if (active == maintenance_) {
+    return;
+  }
+  // The hosts named now or before: only their components can change cover.
+  std::set<std::string> hosts;
+  for (const ActiveMaintenance* side : {&maintenance_, &active}) {
+    for (const auto& [host, cover] : side->hosts) {
+      hosts.insert(host);
+    }
+    for (const auto& [key, cover] : side->components) {
+      hosts.insert(std::get<0>(key));
+    }
+  }
+  std::set<std::string> services;
+  for (const ActiveMaintenance* side : {&maintenance_, &active}) {
+    for (const auto& [service, cover] : side->services) {
+      services.insert(service);
+    }
+  }
+  maintenance_ = std::move(active);
+
+  std::vector<StateChange> changes;
+  size_t covered = 0;
+  for (const std::string& host : hosts) {
+    const auto found = series_by_host_.find(host);
+    if (found == series_by_host_.end()) {
+      continue;
+    }
+    for (const SeriesId id : found->second) {
+      const Series& series = *series_.find(id);
+      const MaintenanceCover cover = coverOf(series);
+      covered += cover != MaintenanceCover::kNone ? series.components.size() : 0;
+      for (const ComponentId component : series.components) {
+        graph_->setComponentCover(component, cover, now_ms, changes);
+      }
+    }
+  }
+  for (const std::string& service : services) {
+    const size_t at = graph_->model().indexOf(service);
+    if (at == ServiceModel::npos) {
+      continue;
+    }
+    const auto found = maintenance_.services.find(service);
+    graph_->setServiceWindow(
+        static_cast<uint32_t>(at),
+        found == maintenance_.services.end() ? MaintenanceCover::kNone : found->second, now_ms,
+        changes);
+  }
+  rulesLog()->info(
+      "maintenance applied hosts={} components={} services={} covered_components={} "
+      "state_changes={}",
+      maintenance_.hosts.size(), maintenance_.components.size(), maintenance_.services.size(),
+      covered, changes.size());
   publish(changes);
 }
 

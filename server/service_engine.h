@@ -105,6 +105,11 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   // sessions, series and their latest values are kept.
   void replaceModel(ServiceModel model, int64_t now_ms);
 
+  // Applies the maintenance windows active now: components and services they cover are
+  // flagged, services whose whole trouble is covered are in maintenance, and every change is
+  // recorded at now_ms. Costs the components of the hosts named now or before, not the model.
+  void setMaintenance(ActiveMaintenance active, int64_t now_ms);
+
   // What replaceModel() would change, without changing anything: services added, removed or
   // defined differently, and the services whose state would differ.
   ModelDiff previewModel(const ServiceModel& model) const;
@@ -151,6 +156,7 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   std::unique_ptr<ServiceGraph> buildGraph(std::shared_ptr<const ServiceModel> model,
                                            int64_t now_ms, std::vector<StateChange>* changes) const;
   std::vector<ComponentId> matchComponents(const ComponentQuery& query) const;
+  MaintenanceCover coverOf(const Series& series) const;
   std::vector<CauseView> rankedCauses(uint32_t service) const;
   std::vector<ImpactView> failingAbove(uint32_t service) const;
   void notify(const std::vector<StateChange>& changes, const std::vector<ComponentId>& touched);
@@ -166,6 +172,7 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   std::vector<std::unordered_set<SeriesId>> notified_causes_;
   // Series of each host, for impact and what-if questions by host.
   std::unordered_map<std::string, std::vector<SeriesId>> series_by_host_;
+  ActiveMaintenance maintenance_;
   SeriesStore series_;
   std::unique_ptr<ServiceGraph> graph_;
   AgentTracker agents_;

@@ -238,7 +238,12 @@ void ServiceEngine::notify(const std::vector<StateChange>& changes,
 
   // Services that changed in this batch are told once, in their state after the batch, with
   // the state they had before it: the steps in between lasted no time.
-  std::unordered_map<uint32_t, std::pair<CheckState, int64_t>> changed;  // first previous, ts
+  struct Before {
+    CheckState state;
+    MaintenanceCover maintenance;
+    int64_t ts_ms;
+  };
+  std::unordered_map<uint32_t, Before> changed;
   std::vector<uint32_t> changed_order;
   for (const StateChange& change : changes) {
     if (change.kind != StateChange::Kind::kService) {
@@ -248,22 +253,32 @@ void ServiceEngine::notify(const std::vector<StateChange>& changes,
     if (at == ServiceModel::npos) {
       continue;
     }
-    auto [entry, inserted] =
-        changed.try_emplace(static_cast<uint32_t>(at), change.previous, change.ts_ms);
+    auto [entry, inserted] = changed.try_emplace(
+        static_cast<uint32_t>(at), Before{change.previous, change.previous_maintenance, 0});
     if (inserted) {
       changed_order.push_back(static_cast<uint32_t>(at));
     }
-    entry->second.second = change.ts_ms;
+    entry->second.ts_ms = change.ts_ms;
   }
   for (const uint32_t at : changed_order) {
-    const auto& [previous, ts_ms] = changed.at(at);
+    const Before& before = changed.at(at);
     const ServiceNode& node = graph_->service(at);
-    if (node.state == previous) {
+    // Planned work pages nobody; what is still wrong when the window closes is told then.
+    if (node.maintenance != MaintenanceCover::kNone) {
+      continue;
+    }
+    const bool maintenance_over =
+        before.maintenance != MaintenanceCover::kNone && node.state != CheckState::kOk;
+    if (node.state == before.state && !maintenance_over) {
       continue;  // flapped back within the batch
     }
-    Notification notification = base(at, ts_ms);
+    Notification notification = base(at, before.ts_ms);
     notification.kind = Notification::Kind::kStateChange;
-    notification.previous = previous;
+    notification.previous = before.state;
+    if (maintenance_over && node.state == before.state) {
+      notification.reason = "maintenance is over and it is still " +
+                            std::string(toString(node.state)) + ": " + node.reason;
+    }
     auto& told = notified_causes_[at];
     told.clear();
     if (node.state != CheckState::kOk) {
@@ -284,7 +299,7 @@ void ServiceEngine::notify(const std::vector<StateChange>& changes,
       continue;
     }
     for (const uint32_t at : graph_->explainedBy(id)) {
-      if (changed.count(at) != 0) {
+      if (changed.count(at) != 0 || graph_->service(at).maintenance != MaintenanceCover::kNone) {
         continue;
       }
       if (!notified_causes_[at].insert(component.series).second) {

@@ -27,6 +27,7 @@ ServiceView summary(const ServiceNode& node) {
   view.state = node.state;
   view.reason = node.reason;
   view.since_ms = node.since_ms;
+  view.maintenance = node.maintenance;
   return view;
 }
 
@@ -35,7 +36,7 @@ ServiceView summary(const ServiceNode& node) {
 // it costs a pass over the children and only a reader wants it.
 std::string culprits(const ServiceGraph& graph, const SeriesStore& series,
                      const ServiceNode& node) {
-  if (node.state == CheckState::kOk || node.counts.total() == 0) {
+  if (node.state == CheckState::kOk || node.counts.real.total() == 0) {
     return {};
   }
   constexpr size_t kMaxNamed = 3;
@@ -108,6 +109,7 @@ ComponentView ServiceEngine::componentView(const Component& component) const {
   view.unit = series.unit;
   view.since_ms = component.since_ms;
   view.last_seen_ms = series.sample_ts_ms;
+  view.maintenance = component.cover;
   return view;
 }
 

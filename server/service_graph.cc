@@ -32,21 +32,6 @@ Contribution contributionOf(CheckState state, const ChildCounting& counting, con
   return {Contribution::Kind::kCounted, impact.apply(state), weight};
 }
 
-Contribution ServiceGraph::componentContribution(const Component& component, CheckState state,
-                                                 bool counted) const {
-  if (!counted) {
-    return {};
-  }
-  const Selector& selector = selectorOf(component);
-  return contributionOf(state, services_[component.service].def->counting, selector.impact,
-                        selector.weight);
-}
-
-Contribution ServiceGraph::edgeContribution(const ServiceEdge& edge, uint32_t parent,
-                                            CheckState state) const {
-  return contributionOf(state, services_[parent].def->counting, edge.impact, edge.weight);
-}
-
 StateChange componentChange(const std::string& service, const Series& series, CheckState state,
                             CheckState previous, const std::string& reason, int64_t ts_ms) {
   StateChange change;
@@ -61,6 +46,76 @@ StateChange componentChange(const std::string& service, const Series& series, Ch
   change.previous = previous;
   change.reason = reason;
   return change;
+}
+
+void ServiceCounts::add(const ChildContributions& child) {
+  child.real.addTo(real);
+  child.covered.addTo(covered);
+  child.planned.addTo(planned);
+}
+
+void ServiceCounts::remove(const ChildContributions& child) {
+  child.real.removeFrom(real);
+  child.covered.removeFrom(covered);
+  child.planned.removeFrom(planned);
+}
+
+ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, bool counted,
+                                   const ChildCounting& counting, const Impact& impact,
+                                   int64_t weight) {
+  if (!counted) {
+    return {};
+  }
+  const bool covered = cover != MaintenanceCover::kNone;
+  const bool real_ok = covered && counting.maintenance_as_ok;
+  ChildContributions out;
+  out.real = contributionOf(real_ok ? CheckState::kOk : state, counting, impact, weight);
+  out.covered = contributionOf(covered ? CheckState::kOk : state, counting, impact, weight);
+  out.planned =
+      contributionOf(real_ok || cover == MaintenanceCover::kExcluded ? CheckState::kOk : state,
+                     counting, impact, weight);
+  return out;
+}
+
+Contribution ServiceGraph::componentContribution(const Component& component, CheckState state,
+                                                 bool counted) const {
+  return componentContributions(component, state, counted, component.cover).real;
+}
+
+ChildContributions ServiceGraph::componentContributions(const Component& component,
+                                                        CheckState state, bool counted,
+                                                        MaintenanceCover cover) const {
+  const Selector& selector = selectorOf(component);
+  return contributionsOf(state, cover, counted, services_[component.service].def->counting,
+                         selector.impact, selector.weight);
+}
+
+Contribution ServiceGraph::edgeContribution(const ServiceEdge& edge, uint32_t parent,
+                                            CheckState state, MaintenanceCover cover) const {
+  return edgeContributions(edge, parent, state, cover).real;
+}
+
+ChildContributions ServiceGraph::edgeContributions(const ServiceEdge& edge, uint32_t parent,
+                                                   CheckState state, MaintenanceCover cover) const {
+  return contributionsOf(state, cover, true, services_[parent].def->counting, edge.impact,
+                         edge.weight);
+}
+
+void ServiceGraph::evaluate(ServiceNode& node, CheckState& state, std::string& reason,
+                            MaintenanceCover& maintenance) const {
+  RuleOutcome outcome = node.def->rule.evaluate(node.counts.real);
+  state = outcome.state;
+  reason = std::move(outcome.reason);
+  maintenance = node.window_cover;
+  // Only a service in trouble can owe it to maintenance; the extra evaluations are paid for
+  // failing services alone.
+  if (state != CheckState::kOk) {
+    if (node.def->rule.evaluate(node.counts.planned).state == CheckState::kOk) {
+      maintenance = MaintenanceCover::kExcluded;
+    } else if (node.def->rule.evaluate(node.counts.covered).state == CheckState::kOk) {
+      maintenance = strongest(maintenance, MaintenanceCover::kCounted);
+    }
+  }
 }
 
 ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(std::move(model)) {
@@ -148,10 +203,12 @@ void ServiceGraph::update(ComponentId id, const ComponentVerdict& verdict, int64
   }
 
   ServiceNode& node = services_[component.service];
-  const Contribution before = componentContribution(component, component.state, component.counted);
-  const Contribution after = componentContribution(component, verdict.state, verdict.counted);
-  before.removeFrom(node.counts);
-  after.addTo(node.counts);
+  const ChildContributions before =
+      componentContributions(component, component.state, component.counted, component.cover);
+  const ChildContributions after =
+      componentContributions(component, verdict.state, verdict.counted, component.cover);
+  node.counts.remove(before);
+  node.counts.add(after);
   if (state_changed) {
     changes.push_back(componentChange(node.def->name, series, verdict.state, component.state,
                                       verdict.reason, ts_ms));
@@ -164,6 +221,34 @@ void ServiceGraph::update(ComponentId id, const ComponentVerdict& verdict, int64
   if (before != after) {
     propagate(component.service, ts_ms, changes);
   }
+}
+
+void ServiceGraph::setComponentCover(ComponentId id, MaintenanceCover cover, int64_t ts_ms,
+                                     std::vector<StateChange>& changes) {
+  Component& component = components_[id];
+  if (component.cover == cover) {
+    return;
+  }
+  ServiceNode& node = services_[component.service];
+  const ChildContributions before =
+      componentContributions(component, component.state, component.counted, component.cover);
+  const ChildContributions after =
+      componentContributions(component, component.state, component.counted, cover);
+  component.cover = cover;
+  node.counts.remove(before);
+  node.counts.add(after);
+  if (before != after) {
+    propagate(component.service, ts_ms, changes);
+  }
+}
+
+void ServiceGraph::setServiceWindow(uint32_t service, MaintenanceCover cover, int64_t ts_ms,
+                                    std::vector<StateChange>& changes) {
+  if (services_[service].window_cover == cover) {
+    return;
+  }
+  services_[service].window_cover = cover;
+  propagate(service, ts_ms, changes);
 }
 
 void ServiceGraph::markDirty(uint32_t service) {
@@ -184,32 +269,41 @@ void ServiceGraph::propagate(uint32_t start, int64_t ts_ms, std::vector<StateCha
     queued_[at] = false;
 
     ServiceNode& node = services_[at];
-    RuleOutcome outcome = node.def->rule.evaluate(node.counts);
-    node.reason = std::move(outcome.reason);
-    if (outcome.state == node.state) {
+    CheckState state = node.state;
+    MaintenanceCover maintenance = node.maintenance;
+    evaluate(node, state, node.reason, maintenance);
+    if (state == node.state && maintenance == node.maintenance) {
       continue;
     }
 
     const CheckState previous = node.state;
-    node.state = outcome.state;
-    node.since_ms = ts_ms;
+    const MaintenanceCover previous_maintenance = node.maintenance;
+    node.state = state;
+    node.maintenance = maintenance;
+    if (state != previous) {
+      node.since_ms = ts_ms;
+    }
     StateChange change;
     change.kind = StateChange::Kind::kService;
     change.ts_ms = ts_ms;
     change.service = node.def->name;
     change.state = node.state;
     change.previous = previous;
+    change.maintenance = node.maintenance;
+    change.previous_maintenance = previous_maintenance;
     change.reason = node.reason;
     changes.push_back(std::move(change));
 
     for (const auto& edge : node.parents) {
-      const Contribution before = edgeContribution(edge, edge.service, previous);
-      const Contribution after = edgeContribution(edge, edge.service, node.state);
+      const ChildContributions before =
+          edgeContributions(edge, edge.service, previous, previous_maintenance);
+      const ChildContributions after =
+          edgeContributions(edge, edge.service, node.state, node.maintenance);
       if (before == after) {
         continue;
       }
-      before.removeFrom(services_[edge.service].counts);
-      after.addTo(services_[edge.service].counts);
+      services_[edge.service].counts.remove(before);
+      services_[edge.service].counts.add(after);
       markDirty(edge.service);
     }
   }
@@ -226,17 +320,17 @@ void ServiceGraph::setQuietly(ComponentId id, const ComponentVerdict& verdict, i
 void ServiceGraph::settle() {
   for (const uint32_t at : by_rank_) {
     ServiceNode& node = services_[at];
-    node.counts = StateCounts();
+    node.counts = ServiceCounts();
     for (const ComponentId id : node.components) {
       const Component& component = components_[id];
-      componentContribution(component, component.state, component.counted).addTo(node.counts);
+      node.counts.add(
+          componentContributions(component, component.state, component.counted, component.cover));
     }
     for (const auto& edge : node.children) {
-      edgeContribution(edge, at, services_[edge.service].state).addTo(node.counts);
+      const ServiceNode& child = services_[edge.service];
+      node.counts.add(edgeContributions(edge, at, child.state, child.maintenance));
     }
-    RuleOutcome outcome = node.def->rule.evaluate(node.counts);
-    node.state = outcome.state;
-    node.reason = std::move(outcome.reason);
+    evaluate(node, node.state, node.reason, node.maintenance);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/component_evaluator.h"
+#include "server/maintenance_cover.h"
 #include "server/rule.h"
 #include "server/series_store.h"
 #include "server/service_model.h"
@@ -25,7 +26,8 @@ struct Component {
   bool counted = false;  // takes part in its service's rule (see ComponentVerdict::counted)
   int64_t since_ms = 0;  // when the state last changed
   int64_t pending_since_ms = 0;
-  bool scheduled = false;  // has an entry in the engine's staleness queue
+  bool scheduled = false;                            // has an entry in the engine's staleness queue
+  MaintenanceCover cover = MaintenanceCover::kNone;  // from windows on its host or itself
 };
 
 struct ServiceEdge {
@@ -52,16 +54,45 @@ struct Contribution {
 Contribution contributionOf(CheckState state, const ChildCounting& counting, const Impact& impact,
                             int64_t weight);
 
+// A child's contributions to the three counts a service keeps: as it is (after the service's
+// counting options), and as it would be were every child in maintenance OK (`covered`), or
+// only those in windows excluded from the SLA (`planned`). The last two tell whether the
+// service's trouble is all planned.
+struct ChildContributions {
+  Contribution real;
+  Contribution covered;
+  Contribution planned;
+  bool operator==(const ChildContributions&) const = default;
+};
+
+// Which of a service's counts a ChildContributions entry goes to.
+struct ServiceCounts {
+  StateCounts real;
+  StateCounts covered;
+  StateCounts planned;
+  void add(const ChildContributions& child);
+  void remove(const ChildContributions& child);
+};
+
+ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, bool counted,
+                                   const ChildCounting& counting, const Impact& impact,
+                                   int64_t weight);
+
 struct ServiceNode {
   const ServiceDef* def = nullptr;
   std::vector<ServiceEdge> children;  // depends_on, in model order
   std::vector<ServiceEdge> parents;   // services that depend on this one
   std::vector<ComponentId> components;
-  StateCounts counts;  // the children's states after impact mapping
-  uint32_t rank = 0;   // 0 without dependencies, else one above its highest child
+  ServiceCounts counts;  // the children's states after counting options and impact maps
+  uint32_t rank = 0;     // 0 without dependencies, else one above its highest child
   CheckState state = CheckState::kUnknown;
   std::string reason;
   int64_t since_ms = 0;
+  // In maintenance: a window on the service itself is active, or it is not OK and would be OK
+  // were its children in maintenance OK (every failing contributor is covered; a partial
+  // window leaves an unplanned outage visible).
+  MaintenanceCover maintenance = MaintenanceCover::kNone;
+  MaintenanceCover window_cover = MaintenanceCover::kNone;  // from windows on the service
 };
 
 // The record of a change of state of the component that `service` made of `series`.
@@ -103,9 +134,16 @@ class ServiceGraph {
   void update(ComponentId id, const ComponentVerdict& verdict, int64_t ts_ms, const Series& series,
               std::vector<StateChange>& changes);
 
-  // What `component` would add to its service's counts in `state`.
+  // What `component` would add to its service's real counts in `state`.
   Contribution componentContribution(const Component& component, CheckState state,
                                      bool counted) const;
+
+  // Sets the maintenance cover of a component or of a service's own window and carries the
+  // consequences up, as update() does.
+  void setComponentCover(ComponentId id, MaintenanceCover cover, int64_t ts_ms,
+                         std::vector<StateChange>& changes);
+  void setServiceWindow(uint32_t service, MaintenanceCover cover, int64_t ts_ms,
+                        std::vector<StateChange>& changes);
 
   // Root-cause analysis: the leaf components that explain `service`'s state, found by descending
   // only into children that explain their parent's state under its rule (a failed member of a
@@ -135,9 +173,21 @@ class ServiceGraph {
   void setQuietly(ComponentId id, const ComponentVerdict& verdict, int64_t since_ms);
   void settle();
   void setSince(size_t service, int64_t since_ms) { services_[service].since_ms = since_ms; }
+  void setWindowQuietly(uint32_t service, MaintenanceCover cover) {
+    services_[service].window_cover = cover;
+  }
 
  private:
-  Contribution edgeContribution(const ServiceEdge& edge, uint32_t parent, CheckState state) const;
+  // A child service in `state` and `cover` as `parent` counts it through `edge`.
+  Contribution edgeContribution(const ServiceEdge& edge, uint32_t parent, CheckState state,
+                                MaintenanceCover cover) const;
+  ChildContributions componentContributions(const Component& component, CheckState state,
+                                            bool counted, MaintenanceCover cover) const;
+  ChildContributions edgeContributions(const ServiceEdge& edge, uint32_t parent, CheckState state,
+                                       MaintenanceCover cover) const;
+  // The service's state, reason and maintenance from its counts.
+  void evaluate(ServiceNode& node, CheckState& state, std::string& reason,
+                MaintenanceCover& maintenance) const;
   void propagate(uint32_t start, int64_t ts_ms, std::vector<StateChange>& changes);
   void markDirty(uint32_t service);
 

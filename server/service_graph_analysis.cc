@@ -30,14 +30,15 @@ std::vector<ComponentId> ServiceGraph::causesOf(uint32_t service) const {
       const Contribution counted =
           componentContribution(component, component.state, component.counted);
       if (counted.kind == Contribution::Kind::kCounted &&
-          rule.explains(node.state, counted.state, node.counts)) {
+          rule.explains(node.state, counted.state, node.counts.real)) {
         causes.push_back(id);
       }
     }
     for (auto edge = node.children.rbegin(); edge != node.children.rend(); ++edge) {
-      const Contribution counted = edgeContribution(*edge, at, services_[edge->service].state);
+      const ServiceNode& child = services_[edge->service];
+      const Contribution counted = edgeContribution(*edge, at, child.state, child.maintenance);
       if (!visited[edge->service] && counted.kind == Contribution::Kind::kCounted &&
-          rule.explains(node.state, counted.state, node.counts)) {
+          rule.explains(node.state, counted.state, node.counts.real)) {
         visited[edge->service] = true;
         stack.push_back(edge->service);
       }
@@ -51,7 +52,7 @@ std::vector<uint32_t> ServiceGraph::explainedBy(ComponentId id) const {
   const ServiceNode& own = services_[component.service];
   const Contribution counted = componentContribution(component, component.state, component.counted);
   if (counted.kind != Contribution::Kind::kCounted ||
-      !own.def->rule.explains(own.state, counted.state, own.counts)) {
+      !own.def->rule.explains(own.state, counted.state, own.counts.real)) {
     return {};
   }
   std::vector<uint32_t> explained{component.service};
@@ -61,9 +62,9 @@ std::vector<uint32_t> ServiceGraph::explainedBy(ComponentId id) const {
     const ServiceNode& node = services_[explained[next]];
     for (const auto& edge : node.parents) {
       const ServiceNode& parent = services_[edge.service];
-      const Contribution up = edgeContribution(edge, edge.service, node.state);
+      const Contribution up = edgeContribution(edge, edge.service, node.state, node.maintenance);
       if (!visited[edge.service] && up.kind == Contribution::Kind::kCounted &&
-          parent.def->rule.explains(parent.state, up.state, parent.counts)) {
+          parent.def->rule.explains(parent.state, up.state, parent.counts.real)) {
         visited[edge.service] = true;
         explained.push_back(edge.service);
       }
@@ -98,7 +99,7 @@ std::vector<std::pair<uint32_t, CheckState>> ServiceGraph::simulate(
   std::unordered_map<uint32_t, StateCounts> counts;
   std::unordered_map<uint32_t, CheckState> states;
   auto countsOf = [&](uint32_t at) -> StateCounts& {
-    return counts.try_emplace(at, services_[at].counts).first->second;
+    return counts.try_emplace(at, services_[at].counts.real).first->second;
   };
   auto stateOf = [&](uint32_t at) {
     const auto found = states.find(at);
@@ -144,8 +145,9 @@ std::vector<std::pair<uint32_t, CheckState>> ServiceGraph::simulate(
     }
     states[at] = next;
     for (const auto& edge : services_[at].parents) {
-      const Contribution before = edgeContribution(edge, edge.service, previous);
-      const Contribution after = edgeContribution(edge, edge.service, next);
+      const MaintenanceCover cover = services_[at].maintenance;
+      const Contribution before = edgeContribution(edge, edge.service, previous, cover);
+      const Contribution after = edgeContribution(edge, edge.service, next, cover);
       if (before != after) {
         before.removeFrom(countsOf(edge.service));
         after.addTo(countsOf(edge.service));

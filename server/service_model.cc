@@ -234,8 +234,15 @@ ChildCounting parseCounting(const ConfigFile& file, const YAML::Node& node,
                             const std::string& service) {
   const std::string context = "service '" + service + "': count";
   file.requireMap(node, context);
-  file.rejectUnknownKeys(node, {"unknown"}, context);
+  file.rejectUnknownKeys(node, {"unknown", "maintenance"}, context);
   ChildCounting counting;
+  if (const YAML::Node maintenance = node["maintenance"]) {
+    const std::string word = file.asString(maintenance, context + " maintenance");
+    if (word != "as_is" && word != "ok") {
+      file.fail(maintenance, context + " maintenance '" + word + "' must be as_is or ok");
+    }
+    counting.maintenance_as_ok = word == "ok";
+  }
   if (const YAML::Node unknown = node["unknown"]) {
     const std::string word = file.asString(unknown, context + " unknown");
     if (word == "ignore") {
@@ -483,6 +490,7 @@ std::string describeDefinition(const ServiceDef& def) {
   } else {
     text += def.counting.unknown_as ? std::string(toString(*def.counting.unknown_as)) : "unknown";
   }
+  text += def.counting.maintenance_as_ok ? "\ncount maintenance: ok" : "";
   // TODO: the SLA is left out of the comparison until the SLA policy can describe itself.
   text += "\nsla: " + std::string(def.sla ? "yes" : "no");
   for (const auto& dependency : def.depends_on) {

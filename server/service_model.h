@@ -17,12 +17,16 @@ class ConfigFile;
 
 namespace bsm::server {
 
-// How a service counts its children's UNKNOWN (`count:` in the model). By default UNKNOWN
-// counts as itself; a service can say it means CRITICAL (a check that cannot run is a failure),
-// OK, WARNING, or that it takes no part (shown but not counted).
+// How a service counts its children's UNKNOWN and maintenance (`count:` in the model). By default
+// UNKNOWN counts as itself; a service can say it means CRITICAL (a check that cannot run is a
+// failure), OK, WARNING, or that it takes no part (shown but not counted).
 struct ChildCounting {
   std::optional<CheckState> unknown_as;
   bool ignore_unknown = false;
+  // `maintenance: ok`: a child in maintenance counts as OK, so planned work below never shows
+  // in this service's state. By default it counts as it is and the service is flagged as in
+  // maintenance instead (when all its trouble is covered).
+  bool maintenance_as_ok = false;
 };
 
 // The service level objective, kept for the SLA ledger.

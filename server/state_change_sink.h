@@ -6,6 +6,7 @@
 
 #include "common/check_state.h"
 #include "common/sample.h"
+#include "server/maintenance_cover.h"
 #include "server/series_key.h"
 
 namespace bsm::server {
@@ -30,6 +31,11 @@ struct StateChange {
 
   CheckState state = CheckState::kUnknown;
   CheckState previous = CheckState::kUnknown;
+  // Services only: whether the service is in maintenance (see ServiceNode::maintenance) after
+  // and before the change. A change of maintenance alone is recorded as a change with an
+  // unchanged state, since the SLA needs to know when planned time starts and ends.
+  MaintenanceCover maintenance = MaintenanceCover::kNone;
+  MaintenanceCover previous_maintenance = MaintenanceCover::kNone;
   std::string reason;
 };
 

@@ -1,12 +1,15 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/check_state.h"
 #include "common/sample.h"
+#include "server/maintenance_cover.h"
 #include "server/series_key.h"
 
 namespace bsm::server {
@@ -23,9 +26,10 @@ struct ComponentView {
   std::string reason;           // e.g. "value 9.2 > 8 (crit)", "no data for 30s"
   std::optional<double> value;  // metrics only, latest value
   std::string unit;
-  std::string output;          // checks only, latest plugin output
-  int64_t since_ms = 0;        // when the state last changed
-  int64_t last_seen_ms = 0;    // time of the latest sample or result
+  std::string output;        // checks only, latest plugin output
+  int64_t since_ms = 0;      // when the state last changed
+  int64_t last_seen_ms = 0;  // time of the latest sample or result
+  MaintenanceCover maintenance = MaintenanceCover::kNone;
   std::vector<double> recent;  // metrics only: the latest values, oldest first (up to 16)
 };
 
@@ -43,6 +47,7 @@ struct ServiceView {
   CheckState state = CheckState::kUnknown;
   std::string reason;
   int64_t since_ms = 0;
+  MaintenanceCover maintenance = MaintenanceCover::kNone;
   std::vector<ComponentView> components;   // filled by service(name) only
   std::vector<ChildServiceView> children;  // filled by service(name) only
 };
@@ -105,6 +110,16 @@ struct WhatIfResult {
   size_t components = 0;                    // components the changes matched
   std::vector<std::string> unmatched;       // changes that matched no component, described
   std::vector<WhatIfServiceView> services;  // those whose state would differ, most important first
+};
+
+// The maintenance windows active now, as the engine applies them: each target's strongest
+// cover. A host covers every component of the host; a component is a host's check or metric
+// (labels are not told apart); a service covers the service itself.
+struct ActiveMaintenance {
+  std::map<std::string, MaintenanceCover> hosts;
+  std::map<std::tuple<std::string, SeriesKind, std::string>, MaintenanceCover> components;
+  std::map<std::string, MaintenanceCover> services;
+  bool operator==(const ActiveMaintenance&) const = default;
 };
 
 // What a new model would change (bsmctl model diff).

@@ -273,6 +273,7 @@ TEST_F(HttpApiTest, ListsServicesByCriticalityThenName) {
       {"since", "2026-12-03T19:20:00.123Z"},
       {"criticality", 1},
       {"description", "Takes the money"},
+      {"maintenance", "none"},
   };
   EXPECT_EQ(services[0], expected);
   EXPECT_TRUE(services[2]["since"].is_null());
@@ -302,6 +303,7 @@ TEST_F(HttpApiTest, ServiceDetailHasComponentsAndChildren) {
       {"reason", "value 9.2 > 8 (crit)"},
       {"since", "2026-12-03T19:20:00.123Z"},
       {"last_seen", "2026-12-03T19:20:05.123Z"},
+      {"maintenance", "none"},
   };
   EXPECT_EQ(service["components"][0], expected_metric);
 
