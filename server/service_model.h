@@ -9,6 +9,7 @@
 
 #include "server/rule.h"
 #include "server/selector.h"
+#include "server/sla_policy.h"
 
 namespace bsm {
 class ConfigFile;
@@ -26,12 +27,6 @@ enum class Impact {
 // "normal", "warning" or "ignore".
 const char* toString(Impact impact);
 
-// The service level objective, kept for the SLA ledger.
-struct Sla {
-  double objective = 0;  // percent of the window the service must be OK, e.g. 99.9
-  std::chrono::milliseconds window{0};
-};
-
 struct Dependency {
   std::string service;
   Impact impact = Impact::kNormal;
@@ -43,7 +38,7 @@ struct ServiceDef {
   std::string name;
   std::string description;
   int criticality = 3;  // 1 is the most important to the business
-  std::optional<Sla> sla;
+  std::optional<SlaPolicy> sla;
   Rule rule = Rule::worst();
   std::vector<Dependency> depends_on;
   std::vector<Selector> components;
