@@ -137,6 +137,24 @@ CheckState stateFromText(const std::string& text) {
   return parseCheckState(text).value_or(CheckState::kUnknown);
 }
 
+// A row whose columns 1 to 10 are ts_ms, kind, service, host, series_kind, name, labels, state,
+// previous, reason (column 0 is left to the query).
+StateChange readChange(const Statement& row) {
+  StateChange change;
+  change.ts_ms = row.integer(1);
+  change.kind =
+      row.text(2) == "service" ? StateChange::Kind::kService : StateChange::Kind::kComponent;
+  change.service = row.text(3);
+  change.host = row.text(4);
+  change.series_kind = row.text(5) == "check" ? SeriesKind::kCheck : SeriesKind::kMetric;
+  change.name = row.text(6);
+  change.labels = parseLabels(row.text(7));
+  change.state = stateFromText(row.text(8));
+  change.previous = stateFromText(row.text(9));
+  change.reason = row.text(10);
+  return change;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::string& data_dir,
@@ -446,24 +464,87 @@ std::vector<StateChange> SqliteStateStore::history(const HistoryQuery& query) {
   std::vector<StateChange> out;
   int rc = SQLITE_ROW;
   while ((rc = select.step()) == SQLITE_ROW) {
-    StateChange change;
-    change.ts_ms = select.integer(1);
-    change.kind =
-        select.text(2) == "service" ? StateChange::Kind::kService : StateChange::Kind::kComponent;
-    change.service = select.text(3);
-    change.host = select.text(4);
-    change.series_kind = select.text(5) == "check" ? SeriesKind::kCheck : SeriesKind::kMetric;
-    change.name = select.text(6);
-    change.labels = parseLabels(select.text(7));
-    change.state = stateFromText(select.text(8));
-    change.previous = stateFromText(select.text(9));
-    change.reason = select.text(10);
-    out.push_back(std::move(change));
+    out.push_back(readChange(select));
   }
   if (rc != SQLITE_DONE) {
     storeLog()->error("history query failed path={} error={}", path_, select.lastError());
   }
   std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::optional<StateChange>> SqliteStateStore::serviceStateAt(const std::string& service,
+                                                                    int64_t at_ms) {
+  // transitions_by_service (kind, service, ts_ms) finds the row with one index seek.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT id, ts_ms, kind, service, host, series_kind, name, labels, state, "
+                   "previous, reason FROM transitions WHERE kind = 'service' AND service = ?1 "
+                   "AND ts_ms <= ?2 ORDER BY ts_ms DESC, id DESC LIMIT 1");
+  if (!select.ok()) {
+    return Error{path_ + ": state of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, at_ms);
+  const int rc = select.step();
+  if (rc == SQLITE_DONE) {
+    return std::optional<StateChange>();
+  }
+  if (rc != SQLITE_ROW) {
+    return Error{path_ + ": state of service " + service + ": " + select.lastError()};
+  }
+  return std::optional<StateChange>(readChange(select));
+}
+
+Status SqliteStateStore::forEachServiceChange(
+    const std::string& service, int64_t from_ms, int64_t to_ms,
+    const std::function<void(int64_t, CheckState)>& visit) {
+  // Read straight off transitions_by_service, whose order is (ts_ms, rowid): no sort, and one
+  // row in memory at a time. The reader lock is held throughout, so `visit` must be quick.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT ts_ms, state FROM transitions WHERE kind = 'service' AND service = ?1 "
+                   "AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms, id");
+  if (!select.ok()) {
+    return Error{path_ + ": changes of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, from_ms);
+  select.bind(3, to_ms);
+  int rc = SQLITE_ROW;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    visit(select.integer(0), stateFromText(select.text(1)));
+  }
+  if (rc != SQLITE_DONE) {
+    return Error{path_ + ": changes of service " + service + ": " + select.lastError()};
+  }
+  return Status::success();
+}
+
+Result<std::vector<StateChange>> SqliteStateStore::componentStatesAt(const std::string& service,
+                                                                     int64_t at_ms) {
+  // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum, which
+  // gives each component's latest change in one pass.
+  // TODO: the pass reads every earlier change of the service's components; a service with
+  // years of flapping history needs periodic snapshots to keep this quick.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT MAX(id), ts_ms, kind, service, host, series_kind, name, labels, state, "
+                   "previous, reason FROM transitions WHERE kind = 'component' AND service = ?1 "
+                   "AND ts_ms <= ?2 GROUP BY component ORDER BY host, name, labels");
+  if (!select.ok()) {
+    return Error{path_ + ": components of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, at_ms);
+  std::vector<StateChange> out;
+  int rc = SQLITE_ROW;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    out.push_back(readChange(select));
+  }
+  if (rc != SQLITE_DONE) {
+    return Error{path_ + ": components of service " + service + ": " + select.lastError()};
+  }
   return out;
 }
 
