@@ -290,7 +290,7 @@ void HttpApi::addRoute(const std::string& method, const std::string& pattern, Ha
     const Reply reply = handler(api_request);
     response.status = reply.status;
     response.set_header("Cache-Control", "no-store");
-    response.set_content(reply.json, "application/json");
+    response.set_content(reply.json, reply.content_type);
   };
   if (method == "GET") {
     server_->Get(pattern, std::move(serve));

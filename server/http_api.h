@@ -55,7 +55,8 @@ class HttpApi {
   // What an endpoint added by another part of the server answers: a status and a JSON body.
   struct Reply {
     int status = 200;
-    std::string json;
+    std::string json;  // the body; JSON unless content_type says otherwise
+    std::string content_type = "application/json";
   };
   // `body` is the request's body, `client` its address, for logs.
   using PostHandler = std::function<Reply(const std::string& body, const std::string& client)>;

@@ -8,6 +8,8 @@
 #include "server/http_api.h"
 #include "server/service_engine.h"
 #include "server/service_model.h"
+#include "server/sla_ledger.h"
+#include "server/sla_routes.h"
 #include "server/sqlite_state_store.h"
 #include "server/token_file.h"
 #include "server/zabbix_push.h"
@@ -60,6 +62,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
   app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_, settings,
                                                    app->store_.get());
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
+  auto model_source = [engine = app->engine_.get()] { return engine->model(); };
+  app->sla_ledger_ =
+      std::make_unique<SlaLedger>(model_source, *app->store_, [] { return nowMs(); });
+  app->sla_routes_ = std::make_unique<SlaRoutes>(model_source, *app->sla_ledger_, *app->store_,
+                                                 [] { return nowMs(); });
+  app->sla_routes_->registerWith(*app->http_);
   app->zabbix_webhook_ = std::make_unique<ZabbixWebhook>(*app->engine_);
   app->http_->addPost(
       ZabbixWebhook::kPath,
@@ -93,6 +101,9 @@ Status ServerApp::start() {
   if (zabbix_push_) {
     zabbix_push_->start();
   }
+  // Burn-rate alerts read SQLite, so they run on the ledger's thread, never on the I/O thread
+  // that serves agents.
+  sla_ledger_->start(std::chrono::seconds(30));
   armTick();
   io_thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(io_);
@@ -102,6 +113,9 @@ Status ServerApp::start() {
 }
 
 void ServerApp::stop() {
+  if (sla_ledger_) {
+    sla_ledger_->stop();
+  }
   if (zabbix_push_) {
     zabbix_push_->stop();
   }

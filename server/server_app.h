@@ -14,6 +14,8 @@ namespace bsm::server {
 class AgentListener;
 class HttpApi;
 class ServiceEngine;
+class SlaLedger;
+class SlaRoutes;
 class SqliteStateStore;
 class ZabbixPush;
 class ZabbixWebhook;
@@ -37,6 +39,8 @@ class ServerApp {
   uint16_t agentPort() const;
   uint16_t httpPort() const;
   ServiceEngine& engine() { return *engine_; }
+  // Notifiers register here for burn-rate alerts, and read budgets from it.
+  SlaLedger& slaLedger() { return *sla_ledger_; }
 
  private:
   explicit ServerApp(ServerConfig config);
@@ -51,6 +55,10 @@ class ServerApp {
   asio::steady_timer tick_timer_;
   std::unique_ptr<AgentListener> listener_;
   std::unique_ptr<ZabbixWebhook> zabbix_webhook_;
+  // After the engine and before the API: its thread stops before the engine goes, and its
+  // routes outlive the API's.
+  std::unique_ptr<SlaLedger> sla_ledger_;
+  std::unique_ptr<SlaRoutes> sla_routes_;
   std::unique_ptr<HttpApi> http_;
   std::thread io_thread_;
 };
