@@ -316,13 +316,192 @@ void runAgents(const ApiSettings& settings, bool json, int& exit_code) {
   std::cout << (table.empty() ? "(no agent has connected yet)\n" : table.render());
 }
 
+// "99.9512" for a number, "-" for null: the server sends null when nothing was measured.
+std::string showNumber(const nlohmann::json& object, const char* key, int decimals) {
+  if (!object.contains(key) || !object[key].is_number()) {
+    return "-";
+  }
+  return fmt::format("{:.{}f}", object[key].get<double>(), decimals);
+}
+
+// "1h 2m 3s" for a count of seconds.
+std::string showSeconds(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key) || !object[key].is_number()) {
+    return "-";
+  }
+  const double seconds = object[key].get<double>();
+  const std::string sign = seconds < 0 ? "-" : "";
+  return sign + showAge(static_cast<int64_t>(std::llround(std::abs(seconds) * 1000))) +
+         fmt::format(" ({:.0f} s)", std::abs(seconds));
+}
+
+// Appends "name=value" to a query string, percent-encoding the value.
+void addQuery(std::string& path, const char* name, const std::string& value) {
+  if (value.empty()) {
+    return;
+  }
+  path += (path.find('?') == std::string::npos ? "?" : "&");
+  path += std::string(name) + "=" + encodePathSegment(value);
+}
+
+struct SlaOptions {
+  std::string name;
+  std::string window;
+  std::string report;  // "", "day", "week", "month"
+  std::string format = "table";
+  std::string from;
+  std::string to;
+  bool json = false;
+};
+
+void printSlaReport(const nlohmann::json& body, const SlaOptions& options) {
+  static constexpr const char* kColumns[] = {
+      "availability",     "error_budget_remaining", "counted_seconds", "downtime_seconds",
+      "excluded_seconds", "unknown_seconds",        "no_data_seconds", "burn_rate"};
+  if (options.format == "csv") {
+    // The same columns as the server's format=csv.
+    std::string out = "from,to";
+    for (const char* column : kColumns) {
+      out += std::string(",") + column;
+    }
+    out += "\n";
+    for (const nlohmann::json& row : body["rows"]) {
+      out += text(row, "from") + "," + text(row, "to");
+      for (const char* column : kColumns) {
+        out += "," + (row.contains(column) && row[column].is_number() ? row[column].dump() : "");
+      }
+      out += "\n";
+    }
+    std::cout << out;
+    return;
+  }
+  Table table({"FROM", "TO", "AVAILABILITY %", "BUDGET LEFT %", "DOWN", "EXCLUDED"});
+  for (const nlohmann::json& row : body["rows"]) {
+    table.addRow({text(row, "from"), text(row, "to"), showNumber(row, "availability", 4),
+                  showNumber(row, "error_budget_remaining", 1),
+                  showSeconds(row, "downtime_seconds"), showSeconds(row, "excluded_seconds")});
+  }
+  std::cout << fmt::format("Service {} against {}% per {} ({}):\n", text(body, "service"),
+                           text(body, "objective"), text(body, "period"), text(body, "time_zone"))
+            << (table.empty() ? "(no periods)\n" : table.render());
+}
+
+void runSla(const ApiSettings& settings, const SlaOptions& options, int& exit_code) {
+  if (options.name.empty()) {
+    fail(exit_code, "the service name is empty");
+    return;
+  }
+  std::string path = "/api/v1/services/" + encodePathSegment(options.name) + "/sla";
+  if (!options.report.empty()) {
+    path += "/report";
+    addQuery(path, "period", options.report);
+    addQuery(path, "from", options.from);
+    addQuery(path, "to", options.to);
+  } else {
+    addQuery(path, "window", options.window);
+  }
+  Result<nlohmann::json> body = fetch(settings, path, options.report.empty() ? nullptr : "rows");
+  if (!body) {
+    fail(exit_code, body.error().message);
+    return;
+  }
+  if (options.json) {
+    printJson(*body);
+    return;
+  }
+  if (!options.report.empty()) {
+    printSlaReport(*body, options);
+    return;
+  }
+
+  const nlohmann::json& sla = *body;
+  std::string out;
+  out += fmt::format("Service:        {}\n", text(sla, "service"));
+  out += fmt::format("Objective:      {}% over {} ({})\n", text(sla, "objective"),
+                     text(sla, "window"), text(sla, "time_zone"));
+  out += fmt::format("Period:         {} to {}\n", text(sla, "from"), text(sla, "to"));
+  out += fmt::format("Availability:   {}%{}\n", showNumber(sla, "availability", 4),
+                     sla.contains("availability_note") ? " (" + text(sla, "availability_note") + ")"
+                                                       : std::string());
+  out += fmt::format(
+      "Budget left:    {}% = {} of {}\n", showNumber(sla, "error_budget_remaining", 1),
+      showSeconds(sla, "error_budget_remaining_seconds"), showSeconds(sla, "error_budget_seconds"));
+  out += fmt::format("Downtime:       {}\n", showSeconds(sla, "downtime_seconds"));
+  out += fmt::format("Excluded:       {}\n", showSeconds(sla, "excluded_seconds"));
+  out += fmt::format("Unknown:        {} (counts as {})\n", showSeconds(sla, "unknown_seconds"),
+                     text(sla, "unknown_counts_as"));
+  out += fmt::format("Burn rate:      {} over the window", showNumber(sla, "burn_rate", 2));
+  if (sla.contains("burn_rates") && sla["burn_rates"].is_object()) {
+    for (const auto& [window, rate] : sla["burn_rates"].items()) {
+      out += fmt::format(
+          ", {} over {}",
+          rate.is_number() ? fmt::format("{:.2f}", rate.get<double>()) : std::string("-"), window);
+    }
+  }
+  out += "\n";
+  std::string firing;
+  if (sla.contains("alerts_firing") && sla["alerts_firing"].is_array()) {
+    for (const auto& alert : sla["alerts_firing"]) {
+      firing += (firing.empty() ? "" : ", ") + alert.get<std::string>();
+    }
+  }
+  out += fmt::format("Alerts firing:  {}\n", firing.empty() ? "none" : firing);
+  std::cout << out;
+}
+
+struct HistoryOptions {
+  std::string service;
+  std::string host;
+  std::string check;
+  std::string metric;
+  std::string from;
+  std::string to;
+  bool json = false;
+};
+
+void runHistory(const ApiSettings& settings, const HistoryOptions& options, int& exit_code) {
+  if (options.service.empty() == options.host.empty()) {
+    fail(exit_code, "give --service NAME, or --host HOST with --check or --metric");
+    return;
+  }
+  std::string path = "/api/v1/history";
+  addQuery(path, "service", options.service);
+  addQuery(path, "host", options.host);
+  addQuery(path, "check", options.check);
+  addQuery(path, "metric", options.metric);
+  addQuery(path, "from", options.from);
+  addQuery(path, "to", options.to);
+  Result<nlohmann::json> body = fetch(settings, path, "transitions");
+  if (!body) {
+    fail(exit_code, body.error().message);
+    return;
+  }
+  if (options.json) {
+    printJson(*body);
+    return;
+  }
+  const bool components = !options.host.empty();
+  Table table = components ? Table({"TIME", "HOST", "CHECK/METRIC", "STATE", "PREVIOUS", "REASON"})
+                           : Table({"TIME", "STATE", "PREVIOUS", "REASON"});
+  for (const nlohmann::json& change : (*body)["transitions"]) {
+    if (components) {
+      table.addRow({showTime(change, "ts"), text(change, "host"), showComponentName(change),
+                    text(change, "state"), text(change, "previous"), text(change, "reason")});
+    } else {
+      table.addRow({showTime(change, "ts"), text(change, "state"), text(change, "previous"),
+                    text(change, "reason")});
+    }
+  }
+  std::cout << (table.empty() ? "(no state changes in that range)\n" : table.render());
+}
+
 }  // namespace
 
 void addApiCommands(CLI::App& app, int& exit_code) {
   // Shared by the callbacks, which run after parsing, long after this function returned.
   auto settings = std::make_shared<ApiSettings>();
 
-  const std::string group = "API options (services, status, agents)";
+  const std::string group = "API options (services, status, agents, sla, history)";
   app.add_option(
          "--server", settings->server,
          std::string("bsm-server's API URL (default: $BSM_SERVER, else ") + kDefaultServer + ")")
@@ -372,6 +551,42 @@ void addApiCommands(CLI::App& app, int& exit_code) {
   agents->add_flag("--json", *agents_json, "Print the server's JSON answer");
   agents->callback(
       [settings, agents_json, &exit_code] { runAgents(*settings, *agents_json, exit_code); });
+
+  auto* sla = app.add_subcommand("sla", "SLA and error budget of a service, or a report");
+  sla->fallthrough();
+  sla->footer(footer);
+  auto sla_options = std::make_shared<SlaOptions>();
+  sla->add_option("NAME", sla_options->name, "The service's name")->required();
+  sla->add_option("--window", sla_options->window,
+                  "Another window than the model's: 7d, 24h, day, week, month, quarter, year")
+      ->type_name("WINDOW");
+  sla->add_option("--report", sla_options->report, "One row per calendar period instead")
+      ->check(CLI::IsMember({"day", "week", "month"}))
+      ->type_name("day|week|month");
+  sla->add_option("--format", sla_options->format, "Report as a table (default) or CSV")
+      ->check(CLI::IsMember({"table", "csv"}));
+  sla->add_option("--from", sla_options->from, "Report start, RFC 3339")->type_name("TIME");
+  sla->add_option("--to", sla_options->to, "Report end, RFC 3339 (default: now)")
+      ->type_name("TIME");
+  sla->add_flag("--json", sla_options->json, "Print the server's JSON answer");
+  sla->callback(
+      [settings, sla_options, &exit_code] { runSla(*settings, *sla_options, exit_code); });
+
+  auto* history = app.add_subcommand("history", "State changes of a service or a component");
+  history->fallthrough();
+  history->footer(footer);
+  auto history_options = std::make_shared<HistoryOptions>();
+  history->add_option("--service", history_options->service, "A service's own changes");
+  history->add_option("--host", history_options->host, "A host's components' changes");
+  auto* check = history->add_option("--check", history_options->check, "With --host: a check");
+  auto* metric = history->add_option("--metric", history_options->metric, "With --host: a metric");
+  check->excludes(metric);
+  history->add_option("--from", history_options->from, "RFC 3339")->type_name("TIME");
+  history->add_option("--to", history_options->to, "RFC 3339")->type_name("TIME");
+  history->add_flag("--json", history_options->json, "Print the server's JSON answer");
+  history->callback([settings, history_options, &exit_code] {
+    runHistory(*settings, *history_options, exit_code);
+  });
 }
 
 }  // namespace bsm::tools
