@@ -9,6 +9,7 @@
 #include "common/duration.h"
 #include "server/json_views.h"
 #include "server/service_engine.h"
+#include "server/sla_ledger.h"
 
 namespace bsm::server {
 
@@ -63,6 +64,34 @@ Result<ComponentQuery> componentQuery(const std::optional<std::string>& host,
   return query;
 }
 
+// What `seconds` of outage would cost `service`'s error budget, from its SLA standing now; null
+// without an SLA or measured time.
+nlohmann::json budgetEffect(SlaLedger* ledger, const std::string& service, double seconds) {
+  if (ledger == nullptr) {
+    return nullptr;
+  }
+  Result<SlaStatus> status = ledger->status(service);
+  if (!status || status->figures.budget_seconds <= 0 || !status->policy) {
+    return nullptr;
+  }
+  const SlaFigures& figures = status->figures;
+  const double after = figures.budget_remaining_seconds - seconds;
+  nlohmann::json out = {
+      {"service", service},
+      {"objective", status->policy->objective},
+      {"budget_seconds", figures.budget_seconds},
+      {"error_budget_remaining_seconds", figures.budget_remaining_seconds},
+      {"error_budget_remaining_after_seconds", after},
+      {"error_budget_remaining", figures.budget_remaining_percent
+                                     ? nlohmann::json(*figures.budget_remaining_percent)
+                                     : nlohmann::json(nullptr)},
+      {"error_budget_remaining_after", 100.0 * after / figures.budget_seconds},
+      {"budget_per_hour_down", 100.0 * 3600.0 / figures.budget_seconds},
+      {"breaks", after < 0},
+  };
+  return out;
+}
+
 HttpApi::Reply rootCause(const ServiceEngine& engine, const HttpApi::ApiRequest& request) {
   // {"api", "v1", "services", NAME, "root-cause"}
   if (request.segments.size() != 5) {
@@ -83,7 +112,8 @@ HttpApi::Reply rootCause(const ServiceEngine& engine, const HttpApi::ApiRequest&
                      {"causes", std::move(causes)}});
 }
 
-HttpApi::Reply impact(const ServiceEngine& engine, const HttpApi::ApiRequest& request) {
+HttpApi::Reply impact(const ServiceEngine& engine, SlaLedger* ledger,
+                      const HttpApi::ApiRequest& request) {
   Result<ComponentQuery> query =
       componentQuery(request.param("host"), request.param("check"), request.param("metric"), "");
   if (!query) {
@@ -92,7 +122,16 @@ HttpApi::Reply impact(const ServiceEngine& engine, const HttpApi::ApiRequest& re
   const ImpactResult result = engine.impact(*query);
   nlohmann::json services = nlohmann::json::array();
   for (const ImpactView& view : result.services) {
-    services.push_back(impactToJson(view));
+    nlohmann::json entry = impactToJson(view);
+    // The hourly price only for services the outage would take down: that is what burns.
+    if (view.state_if_down == CheckState::kCritical) {
+      const nlohmann::json effect = budgetEffect(ledger, view.name, 3600);
+      if (!effect.is_null()) {
+        entry["budget_per_hour_down"] = effect["budget_per_hour_down"];
+        entry["error_budget_remaining"] = effect["error_budget_remaining"];
+      }
+    }
+    services.push_back(std::move(entry));
   }
   nlohmann::json body = {
       {"host", query->host}, {"components", result.components}, {"services", std::move(services)}};
@@ -109,7 +148,8 @@ std::optional<std::string> stringField(const nlohmann::json& object, const char*
   return object[key].get<std::string>();
 }
 
-HttpApi::Reply whatIf(const ServiceEngine& engine, const HttpApi::ApiRequest& request) {
+HttpApi::Reply whatIf(const ServiceEngine& engine, SlaLedger* ledger,
+                      const HttpApi::ApiRequest& request) {
   const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return error(400,
@@ -181,16 +221,25 @@ HttpApi::Reply whatIf(const ServiceEngine& engine, const HttpApi::ApiRequest& re
 
   const WhatIfResult result = engine.whatIf(changes);
   nlohmann::json services = nlohmann::json::array();
+  nlohmann::json sla = nlohmann::json::array();
   for (const WhatIfServiceView& view : result.services) {
     services.push_back({{"name", view.name},
                         {"criticality", view.criticality},
                         {"state", std::string(toString(view.state))},
                         {"live_state", std::string(toString(view.live_state))}});
+    // Only CRITICAL is downtime; the outage's length is what it costs.
+    if (duration && view.state == CheckState::kCritical &&
+        view.live_state != CheckState::kCritical) {
+      nlohmann::json effect = budgetEffect(ledger, view.name, duration->count() / 1000.0);
+      if (!effect.is_null()) {
+        sla.push_back(std::move(effect));
+      }
+    }
   }
   nlohmann::json out = {{"components", result.components},
                         {"unmatched", result.unmatched},
                         {"services", std::move(services)},
-                        {"sla", nlohmann::json::array()}};
+                        {"sla", std::move(sla)}};
   if (duration) {
     out["duration_seconds"] = duration->count() / 1000.0;
   }
@@ -199,16 +248,19 @@ HttpApi::Reply whatIf(const ServiceEngine& engine, const HttpApi::ApiRequest& re
 
 }  // namespace
 
-void addAnalysisRoutes(HttpApi& api, const ServiceEngine& engine) {
+void addAnalysisRoutes(HttpApi& api, const ServiceEngine& engine, SlaLedger* ledger) {
   api.addRoute(
       "GET", R"(/api/v1/services/[^/]+/root-cause)",
       [&engine](const HttpApi::ApiRequest& request) { return rootCause(engine, request); });
-  api.addRoute("GET", "/api/v1/impact",
-               [&engine](const HttpApi::ApiRequest& request) { return impact(engine, request); });
+  api.addRoute("GET", "/api/v1/impact", [&engine, ledger](const HttpApi::ApiRequest& request) {
+    return impact(engine, ledger, request);
+  });
   // A what-if only asks, so the read-only token may send one.
   api.addRoute(
       "POST", "/api/v1/what-if",
-      [&engine](const HttpApi::ApiRequest& request) { return whatIf(engine, request); },
+      [&engine, ledger](const HttpApi::ApiRequest& request) {
+        return whatIf(engine, ledger, request);
+      },
       HttpApi::Access::kRead);
 }
 

@@ -294,12 +294,14 @@ void HttpApi::addRoute(const std::string& method, const std::string& pattern, Ha
     const Reply reply = handler(api_request);
     response.status = reply.status;
     response.set_header("Cache-Control", "no-store");
-    response.set_content(reply.json, "application/json");
+    response.set_content(reply.json, reply.content_type);
   };
   if (method == "GET") {
     server_->Get(pattern, std::move(serve));
   } else if (method == "POST") {
     server_->Post(pattern, std::move(serve));
+  } else if (method == "DELETE") {
+    server_->Delete(pattern, std::move(serve));
   } else {
     throw std::invalid_argument("HttpApi::addRoute: unsupported method " + method);
   }

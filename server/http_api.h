@@ -56,7 +56,8 @@ class HttpApi {
   // What an endpoint added by another part of the server answers: a status and a JSON body.
   struct Reply {
     int status = 200;
-    std::string json;
+    std::string json;  // the body; JSON unless content_type says otherwise
+    std::string content_type = "application/json";
   };
   // `body` is the request's body, `client` its address, for logs.
   using PostHandler = std::function<Reply(const std::string& body, const std::string& client)>;
@@ -81,10 +82,10 @@ class HttpApi {
     kByMethod,  // GET both tokens, anything else the admin token only
     kRead,      // both tokens, whatever the method: a POST that only asks (what-if, diff)
   };
-  // Adds a route under /api/ for `method` ("GET" or "POST") and `pattern` (a regular expression
-  // over the decoded path, as cpp-httplib matches it). Routes added here are tried before the
-  // built-in ones, so "/api/v1/services/[^/]+/sla" wins over the service detail. Call before
-  // start().
+  // Adds a route under /api/ for `method` ("GET", "POST" or "DELETE") and `pattern` (a regular
+  // expression over the decoded path, as cpp-httplib matches it). Routes added here are tried
+  // before the built-in ones, so "/api/v1/services/[^/]+/sla" wins over the service detail. Call
+  // before start().
   void addRoute(const std::string& method, const std::string& pattern, Handler handler,
                 Access access = Access::kByMethod);
 

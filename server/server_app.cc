@@ -8,8 +8,12 @@
 #include "server/agent_listener.h"
 #include "server/analysis_routes.h"
 #include "server/http_api.h"
+#include "server/maintenance_calendar.h"
+#include "server/maintenance_routes.h"
 #include "server/service_engine.h"
 #include "server/service_model.h"
+#include "server/sla_ledger.h"
+#include "server/sla_routes.h"
 #include "server/sqlite_state_store.h"
 #include "server/token_file.h"
 #include "server/zabbix_push.h"
@@ -48,6 +52,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
     return store.error();
   }
   app->store_ = std::move(store.value());
+  auto maintenance = MaintenanceCalendar::open(config.data_dir);
+  if (!maintenance) {
+    return maintenance.error();
+  }
+  app->maintenance_ = std::move(maintenance.value());
 
   EngineOptions options;
   options.agent_grace = config.agent_grace;
@@ -62,9 +71,18 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
   app->listener_ = std::make_unique<AgentListener>(app->io_, tls.value(), *app->engine_, settings,
                                                    app->store_.get());
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
-  addAnalysisRoutes(*app->http_, *app->engine_);
   addModelRoutes(*app->http_, *app->engine_,
                  [server = app.get()] { return server->reloadModel(); });
+  addMaintenanceRoutes(*app->http_, *app->maintenance_,
+                       [server = app.get()] { server->applyMaintenance(); });
+  app->applyMaintenance();
+  auto model_source = [engine = app->engine_.get()] { return engine->model(); };
+  app->sla_ledger_ =
+      std::make_unique<SlaLedger>(model_source, *app->store_, [] { return nowMs(); });
+  app->sla_routes_ = std::make_unique<SlaRoutes>(model_source, *app->sla_ledger_, *app->store_,
+                                                 [] { return nowMs(); });
+  app->sla_routes_->registerWith(*app->http_);
+  addAnalysisRoutes(*app->http_, *app->engine_, app->sla_ledger_.get());
   app->zabbix_webhook_ = std::make_unique<ZabbixWebhook>(*app->engine_);
   app->http_->addPost(
       ZabbixWebhook::kPath,
@@ -98,6 +116,9 @@ Status ServerApp::start() {
   if (zabbix_push_) {
     zabbix_push_->start();
   }
+  // Burn-rate alerts read SQLite, so they run on the ledger's thread, never on the I/O thread
+  // that serves agents.
+  sla_ledger_->start(std::chrono::seconds(30));
   armTick();
   io_thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(io_);
@@ -107,6 +128,9 @@ Status ServerApp::start() {
 }
 
 void ServerApp::stop() {
+  if (sla_ledger_) {
+    sla_ledger_->stop();
+  }
   if (zabbix_push_) {
     zabbix_push_->stop();
   }
@@ -146,6 +170,11 @@ Result<ReloadSummary> ServerApp::reloadModel() {
   }
 }
 
+void ServerApp::applyMaintenance() {
+  const int64_t now = nowMs();
+  engine_->setMaintenance(maintenance_->active(now), now);
+}
+
 uint16_t ServerApp::agentPort() const {
   return listener_->port();
 }
@@ -162,6 +191,9 @@ void ServerApp::armTick() {
       return;
     }
     engine_->tick(nowMs());
+    // Windows start and end on the minute at the finest; once a second is plenty, and the
+    // engine does nothing when the active set did not change.
+    applyMaintenance();
     armTick();
   });
 }

@@ -15,7 +15,10 @@ namespace bsm::server {
 
 class AgentListener;
 class HttpApi;
+class MaintenanceCalendar;
 class ServiceEngine;
+class SlaLedger;
+class SlaRoutes;
 class SqliteStateStore;
 class ZabbixPush;
 class ZabbixWebhook;
@@ -44,13 +47,18 @@ class ServerApp {
   uint16_t agentPort() const;
   uint16_t httpPort() const;
   ServiceEngine& engine() { return *engine_; }
+  // Notifiers register here for burn-rate alerts, and read budgets from it.
+  SlaLedger& slaLedger() { return *sla_ledger_; }
 
  private:
   explicit ServerApp(ServerConfig config);
   void armTick();
+  // Hands the engine the maintenance windows active now.
+  void applyMaintenance();
 
   ServerConfig config_;
   std::unique_ptr<SqliteStateStore> store_;
+  std::unique_ptr<MaintenanceCalendar> maintenance_;
   // Sinks of the engine are declared before it, so that they outlive it.
   std::unique_ptr<ZabbixPush> zabbix_push_;
   std::unique_ptr<ServiceEngine> engine_;
@@ -58,6 +66,10 @@ class ServerApp {
   asio::steady_timer tick_timer_;
   std::unique_ptr<AgentListener> listener_;
   std::unique_ptr<ZabbixWebhook> zabbix_webhook_;
+  // After the engine and before the API: its thread stops before the engine goes, and its
+  // routes outlive the API's.
+  std::unique_ptr<SlaLedger> sla_ledger_;
+  std::unique_ptr<SlaRoutes> sla_routes_;
   std::unique_ptr<HttpApi> http_;
   std::thread io_thread_;
   std::mutex reload_mutex_;

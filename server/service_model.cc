@@ -259,25 +259,6 @@ ChildCounting parseCounting(const ConfigFile& file, const YAML::Node& node,
   return counting;
 }
 
-Sla parseSla(const ConfigFile& file, const YAML::Node& node, const std::string& service) {
-  const std::string context = "service '" + service + "': sla";
-  file.requireMap(node, context);
-  file.rejectUnknownKeys(node, {"objective", "window"}, context);
-  if (!node["objective"] || !node["window"]) {
-    file.fail(node, context + " needs both objective (percent, e.g. 99.9) and window (e.g. 30d)");
-  }
-  Sla sla;
-  sla.objective = file.getNumber(node, "objective", 0);
-  if (!(sla.objective > 0 && sla.objective <= 100)) {
-    file.fail(node["objective"], context + " objective is a percentage above 0 and at most 100");
-  }
-  sla.window = file.getDuration(node, "window", std::chrono::milliseconds(0));
-  if (sla.window.count() <= 0) {
-    file.fail(node["window"], context + " window must be longer than zero");
-  }
-  return sla;
-}
-
 std::vector<Dependency> parseDependencies(const ConfigFile& file, const YAML::Node& node,
                                           const std::string& service) {
   const std::string context = "service '" + service + "': depends_on";
@@ -388,7 +369,7 @@ ServiceDef parseService(const ConfigFile& file, const YAML::Node& key, const YAM
   }
   def.criticality = static_cast<int>(criticality);
   if (const YAML::Node sla = body["sla"]) {
-    def.sla = parseSla(file, sla, def.name);
+    def.sla = SlaPolicy::parse(file, sla, def.name);
   }
   if (const YAML::Node rule = body["rule"]) {
     def.rule = parseRule(file, rule, def.name);

@@ -10,6 +10,7 @@
 #include "server/impact.h"
 #include "server/rule.h"
 #include "server/selector.h"
+#include "server/sla_policy.h"
 
 namespace bsm {
 class ConfigFile;
@@ -29,12 +30,6 @@ struct ChildCounting {
   bool maintenance_as_ok = false;
 };
 
-// The service level objective, kept for the SLA ledger.
-struct Sla {
-  double objective = 0;  // percent of the window the service must be OK, e.g. 99.9
-  std::chrono::milliseconds window{0};
-};
-
 struct Dependency {
   std::string service;
   Impact impact = Impact::normal();
@@ -47,7 +42,7 @@ struct ServiceDef {
   std::string name;
   std::string description;
   int criticality = 3;  // 1 is the most important to the business
-  std::optional<Sla> sla;
+  std::optional<SlaPolicy> sla;
   Rule rule = Rule::worst();
   ChildCounting counting;
   std::vector<Dependency> depends_on;

@@ -13,7 +13,7 @@ namespace bsm::server {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS transitions (
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS transitions (
   labels TEXT NOT NULL DEFAULT '{}', -- JSON object
   state TEXT NOT NULL,
   previous TEXT NOT NULL,
-  reason TEXT NOT NULL
+  reason TEXT NOT NULL,
+  maintenance TEXT NOT NULL DEFAULT 'none'  -- services: 'none', 'counted' or 'excluded'
 );
 CREATE INDEX IF NOT EXISTS transitions_by_service ON transitions(kind, service, ts_ms);
 CREATE INDEX IF NOT EXISTS transitions_by_host ON transitions(kind, host, name, ts_ms);
@@ -137,6 +138,24 @@ CheckState stateFromText(const std::string& text) {
   return parseCheckState(text).value_or(CheckState::kUnknown);
 }
 
+// A row whose columns 1 to 10 are ts_ms, kind, service, host, series_kind, name, labels, state,
+// previous, reason (column 0 is left to the query).
+StateChange readChange(const Statement& row) {
+  StateChange change;
+  change.ts_ms = row.integer(1);
+  change.kind =
+      row.text(2) == "service" ? StateChange::Kind::kService : StateChange::Kind::kComponent;
+  change.service = row.text(3);
+  change.host = row.text(4);
+  change.series_kind = row.text(5) == "check" ? SeriesKind::kCheck : SeriesKind::kMetric;
+  change.name = row.text(6);
+  change.labels = parseLabels(row.text(7));
+  change.state = stateFromText(row.text(8));
+  change.previous = stateFromText(row.text(9));
+  change.reason = row.text(10);
+  return change;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::string& data_dir,
@@ -178,7 +197,25 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::stri
   if (auto status = exec(*writer, kSchema); !status) {
     return fail(nullptr, "cannot create the schema: " + status.error().message);
   }
-  if (auto status = exec(*writer, "PRAGMA user_version=1"); !status) {
+  // Version 1 had no maintenance column; the rows it holds were recorded outside any
+  // maintenance, which the column's default says.
+  {
+    Statement columns(*writer,
+                      "SELECT COUNT(*) FROM pragma_table_info('transitions') "
+                      "WHERE name = 'maintenance'");
+    if (!columns.ok() || columns.step() != SQLITE_ROW) {
+      return fail(nullptr, "cannot read the transitions table's columns: " + columns.lastError());
+    }
+    if (columns.integer(0) == 0) {
+      if (auto status = exec(*writer,
+                             "ALTER TABLE transitions ADD COLUMN maintenance TEXT NOT "
+                             "NULL DEFAULT 'none'");
+          !status) {
+        return fail(nullptr, "cannot add the maintenance column: " + status.error().message);
+      }
+    }
+  }
+  if (auto status = exec(*writer, "PRAGMA user_version=2"); !status) {
     return fail(nullptr, "cannot record the schema version: " + status.error().message);
   }
 
@@ -338,8 +375,8 @@ void SqliteStateStore::writerLoop() {
 void SqliteStateStore::writeItems(const std::deque<Item>& items) {
   Statement insert(writer_,
                    "INSERT INTO transitions (ts_ms, kind, service, component, host, series_kind, "
-                   "name, labels, state, previous, reason) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                   "name, labels, state, previous, reason, maintenance) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   Statement upsert(writer_,
                    "INSERT INTO agents (id, address, last_seen_ms, last_applied_seq) "
                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET "
@@ -378,6 +415,7 @@ void SqliteStateStore::writeItems(const std::deque<Item>& items) {
       insert.bind(9, std::string(toString(change->state)));
       insert.bind(10, std::string(toString(change->previous)));
       insert.bind(11, change->reason);
+      insert.bind(12, std::string(toString(change->maintenance)));
       statement = &insert;
     } else {
       const auto& agent = std::get<AgentRecord>(item);
@@ -446,24 +484,132 @@ std::vector<StateChange> SqliteStateStore::history(const HistoryQuery& query) {
   std::vector<StateChange> out;
   int rc = SQLITE_ROW;
   while ((rc = select.step()) == SQLITE_ROW) {
-    StateChange change;
-    change.ts_ms = select.integer(1);
-    change.kind =
-        select.text(2) == "service" ? StateChange::Kind::kService : StateChange::Kind::kComponent;
-    change.service = select.text(3);
-    change.host = select.text(4);
-    change.series_kind = select.text(5) == "check" ? SeriesKind::kCheck : SeriesKind::kMetric;
-    change.name = select.text(6);
-    change.labels = parseLabels(select.text(7));
-    change.state = stateFromText(select.text(8));
-    change.previous = stateFromText(select.text(9));
-    change.reason = select.text(10);
-    out.push_back(std::move(change));
+    out.push_back(readChange(select));
   }
   if (rc != SQLITE_DONE) {
     storeLog()->error("history query failed path={} error={}", path_, select.lastError());
   }
   std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::optional<StateChange>> SqliteStateStore::serviceStateAt(const std::string& service,
+                                                                    int64_t at_ms) {
+  // transitions_by_service (kind, service, ts_ms) finds the row with one index seek.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT id, ts_ms, kind, service, host, series_kind, name, labels, state, "
+                   "previous, reason FROM transitions WHERE kind = 'service' AND service = ?1 "
+                   "AND ts_ms <= ?2 ORDER BY ts_ms DESC, id DESC LIMIT 1");
+  if (!select.ok()) {
+    return Error{path_ + ": state of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, at_ms);
+  const int rc = select.step();
+  if (rc == SQLITE_DONE) {
+    return std::optional<StateChange>();
+  }
+  if (rc != SQLITE_ROW) {
+    return Error{path_ + ": state of service " + service + ": " + select.lastError()};
+  }
+  return std::optional<StateChange>(readChange(select));
+}
+
+Status SqliteStateStore::forEachServiceChange(
+    const std::string& service, int64_t from_ms, int64_t to_ms,
+    const std::function<void(int64_t, CheckState)>& visit) {
+  // Read straight off transitions_by_service, whose order is (ts_ms, rowid): no sort, and one
+  // row in memory at a time. The reader lock is held throughout, so `visit` must be quick.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT ts_ms, state FROM transitions WHERE kind = 'service' AND service = ?1 "
+                   "AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms, id");
+  if (!select.ok()) {
+    return Error{path_ + ": changes of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, from_ms);
+  select.bind(3, to_ms);
+  int rc = SQLITE_ROW;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    visit(select.integer(0), stateFromText(select.text(1)));
+  }
+  if (rc != SQLITE_DONE) {
+    return Error{path_ + ": changes of service " + service + ": " + select.lastError()};
+  }
+  return Status::success();
+}
+
+Result<std::vector<TimeInterval>> SqliteStateStore::plannedMaintenance(const std::string& service,
+                                                                       TimeInterval span) {
+  // The service's maintenance in force at the span's start, then every change inside it, off
+  // transitions_by_service; spans open while the service was in maintenance excluded from the
+  // SLA and close when it left.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT ts_ms, maintenance FROM (SELECT ts_ms, id, maintenance FROM transitions "
+                   "WHERE kind = 'service' AND service = ?1 AND ts_ms <= ?2 "
+                   "ORDER BY ts_ms DESC, id DESC LIMIT 1) "
+                   "UNION ALL SELECT ts_ms, maintenance FROM (SELECT ts_ms, id, maintenance FROM "
+                   "transitions WHERE kind = 'service' AND service = ?1 AND ts_ms > ?2 AND "
+                   "ts_ms < ?3 ORDER BY ts_ms, id)");
+  if (!select.ok()) {
+    return Error{path_ + ": maintenance of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, span.from_ms);
+  select.bind(3, span.to_ms);
+  std::vector<TimeInterval> out;
+  bool open = false;  // a planned span started and has not ended yet
+  int64_t open_since = 0;
+  int rc = SQLITE_ROW;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    const int64_t ts = std::max(select.integer(0), span.from_ms);
+    const bool planned = select.text(1) == "excluded";
+    if (planned && !open) {
+      open = true;
+      open_since = ts;
+    } else if (!planned && open) {
+      if (ts > open_since) {
+        out.push_back({open_since, ts});
+      }
+      open = false;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    return Error{path_ + ": maintenance of service " + service + ": " + select.lastError()};
+  }
+  if (open && span.to_ms > open_since) {
+    out.push_back({open_since, span.to_ms});
+  }
+  return out;
+}
+
+Result<std::vector<StateChange>> SqliteStateStore::componentStatesAt(const std::string& service,
+                                                                     int64_t at_ms) {
+  // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum, which
+  // gives each component's latest change in one pass.
+  // TODO: the pass reads every earlier change of the service's components; a service with
+  // years of flapping history needs periodic snapshots to keep this quick.
+  std::lock_guard lock(reader_mutex_);
+  Statement select(reader_,
+                   "SELECT MAX(id), ts_ms, kind, service, host, series_kind, name, labels, state, "
+                   "previous, reason FROM transitions WHERE kind = 'component' AND service = ?1 "
+                   "AND ts_ms <= ?2 GROUP BY component ORDER BY host, name, labels");
+  if (!select.ok()) {
+    return Error{path_ + ": components of service " + service + ": " + select.error()};
+  }
+  select.bind(1, service);
+  select.bind(2, at_ms);
+  std::vector<StateChange> out;
+  int rc = SQLITE_ROW;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    out.push_back(readChange(select));
+  }
+  if (rc != SQLITE_DONE) {
+    return Error{path_ + ": components of service " + service + ": " + select.lastError()};
+  }
   return out;
 }
 

@@ -55,6 +55,14 @@ class SqliteStateStore final : public StateStore {
                         int64_t last_seen_ms) override;
 
   std::vector<StateChange> history(const HistoryQuery& query) override;
+  Result<std::optional<StateChange>> serviceStateAt(const std::string& service,
+                                                    int64_t at_ms) override;
+  Result<std::vector<TimeInterval>> plannedMaintenance(const std::string& service,
+                                                       TimeInterval span) override;
+  Status forEachServiceChange(const std::string& service, int64_t from_ms, int64_t to_ms,
+                              const std::function<void(int64_t, CheckState)>& visit) override;
+  Result<std::vector<StateChange>> componentStatesAt(const std::string& service,
+                                                     int64_t at_ms) override;
   void flush() override;
 
   const std::string& path() const { return path_; }

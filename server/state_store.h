@@ -1,10 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+#include "server/sla_policy.h"
 #include "server/state_change_sink.h"
 
 namespace bsm::server {
@@ -49,6 +52,26 @@ class StateStore : public StateChangeSink {
                                 int64_t last_seen_ms) = 0;
 
   virtual std::vector<StateChange> history(const HistoryQuery& query) = 0;
+
+  // What the SLA ledger and point-in-time views ask. The defaults fail, so that a store
+  // without them still builds and says what is missing.
+
+  // The service's own change in force at `at_ms` (the latest at or before it), or nothing when
+  // the history holds none that early.
+  virtual Result<std::optional<StateChange>> serviceStateAt(const std::string& service,
+                                                            int64_t at_ms);
+  // The service's own changes in [from_ms, to_ms), oldest first, handed one by one to `visit`
+  // so that a year of them never sits in memory at once.
+  virtual Status forEachServiceChange(const std::string& service, int64_t from_ms, int64_t to_ms,
+                                      const std::function<void(int64_t, CheckState)>& visit);
+  // The spans inside `span` during which the service was in maintenance that does not count
+  // against its SLA (MaintenanceCover::kExcluded), in time order.
+  virtual Result<std::vector<TimeInterval>> plannedMaintenance(const std::string& service,
+                                                               TimeInterval span);
+  // Every component that `service` selected at some time up to `at_ms`, each with its latest
+  // change at or before it (the state it was in then).
+  virtual Result<std::vector<StateChange>> componentStatesAt(const std::string& service,
+                                                             int64_t at_ms);
 
   // Returns once everything queued before the call is on disk.
   virtual void flush() = 0;

@@ -167,14 +167,18 @@ void ApiClient::setTimeouts(std::chrono::milliseconds connect, std::chrono::mill
 }
 
 Result<nlohmann::json> ApiClient::get(const std::string& path) const {
-  return request(path, nullptr);
+  return request("GET", path, nullptr);
 }
 
 Result<nlohmann::json> ApiClient::post(const std::string& path, const nlohmann::json& body) const {
-  return request(path, &body);
+  return request("POST", path, &body);
 }
 
-Result<nlohmann::json> ApiClient::request(const std::string& path,
+Result<nlohmann::json> ApiClient::remove(const std::string& path) const {
+  return request("DELETE", path, nullptr);
+}
+
+Result<nlohmann::json> ApiClient::request(const std::string& method, const std::string& path,
                                           const nlohmann::json* request_body) const {
   httplib::Client client(url_.origin());
   if (!client.is_valid()) {
@@ -200,13 +204,17 @@ Result<nlohmann::json> ApiClient::request(const std::string& path,
     body.append(data, length);
     return true;
   };
+  const bool streamed = method == "GET";
   httplib::Result result =
-      request_body == nullptr
+      streamed
           ? client.Get(
                 url_.prefix + path, headers, [](const httplib::Response&) { return true; }, receive)
+      : method == "DELETE"
+          ? client.Delete(url_.prefix + path, headers)
           : client.Post(url_.prefix + path, headers, request_body->dump(), "application/json");
-  if (request_body != nullptr && result) {
-    // cpp-httplib's Post has no streaming receiver; the answer is bounded after the fact.
+  if (!streamed && result) {
+    // cpp-httplib's Post and Delete have no streaming receiver; the answer is bounded after
+    // the fact.
     if (result->body.size() > kMaxAnswerBytes) {
       too_large = true;
     } else {
@@ -238,13 +246,13 @@ Result<nlohmann::json> ApiClient::request(const std::string& path,
     return Error{fmt::format("{} answered 404 for {}; is that bsm-server's API address?", url_text_,
                              url_.prefix + path)};
   }
-  if (status == 400 && request_body != nullptr) {
+  if (status == 400 && !streamed) {
     // The server's own words say what is wrong with what was sent (a model, a what-if).
     if (std::optional<std::string> error = jsonError(body)) {
       return Error{*error};
     }
   }
-  if (status != 200) {
+  if (status != 200 && status != 201) {
     return Error{
         fmt::format("bsm-server at {} answered HTTP {}: {}", url_text_, status, errorText(body))};
   }

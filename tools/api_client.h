@@ -46,13 +46,16 @@ class ApiClient {
   // POSTs `body` as JSON to `path`; errors as get(), and a 400 answer gives the server's own
   // message (what is wrong with the body).
   Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body) const;
+  // DELETEs `path`; errors as get().
+  Result<nlohmann::json> remove(const std::string& path) const;
 
   const std::string& url() const { return url_text_; }
 
   void setTimeouts(std::chrono::milliseconds connect, std::chrono::milliseconds read);
 
  private:
-  Result<nlohmann::json> request(const std::string& path, const nlohmann::json* request_body) const;
+  Result<nlohmann::json> request(const std::string& method, const std::string& path,
+                                 const nlohmann::json* request_body) const;
 
   ApiClient(ServerUrl url, std::string url_text, std::string token)
       : url_(std::move(url)), url_text_(std::move(url_text)), token_(std::move(token)) {}

@@ -63,7 +63,7 @@ TEST(ServiceModelTest, ReadsEveryField) {
   EXPECT_EQ(shop->criticality, 1);
   ASSERT_TRUE(shop->sla.has_value());
   EXPECT_DOUBLE_EQ(shop->sla->objective, 99.9);
-  EXPECT_EQ(shop->sla->window, std::chrono::hours(24 * 30));
+  EXPECT_EQ(shop->sla->window.rolling, std::chrono::hours(24 * 30));
   EXPECT_EQ(shop->rule.kind(), Rule::Kind::kWorst);
   ASSERT_EQ(shop->depends_on.size(), 3u);
   EXPECT_EQ(shop->depends_on[0].service, "storefront");
