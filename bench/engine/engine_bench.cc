@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -43,13 +46,44 @@ struct Options {
   std::string log_level = "warn";
 };
 
-double microsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
+// One timed call. The machine is shared with other work, so a call may lose the core part-way
+// and its wall time then says more about the neighbours than about the engine. The thread's
+// context switches and CPU time are read on both sides, outside the timed span, to tell such
+// samples apart.
+class Stopwatch {
+ public:
+  struct Reading {
+    double wall_us = 0;
+    double cpu_us = 0;
+    bool preempted = false;  // the thread was switched out at least once during the call
+  };
 
-double millisSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+  Stopwatch() : switches_(contextSwitches()), cpu_ns_(threadCpuNs()), start_(Clock::now()) {}
+
+  Reading stop() const {
+    const auto end = Clock::now();
+    const int64_t cpu_ns = threadCpuNs();
+    const long switches = contextSwitches();
+    return {std::chrono::duration<double, std::micro>(end - start_).count(),
+            static_cast<double>(cpu_ns - cpu_ns_) / 1'000.0, switches != switches_};
+  }
+
+ private:
+  static long contextSwitches() {
+    rusage usage{};
+    getrusage(RUSAGE_THREAD, &usage);
+    return usage.ru_nvcsw + usage.ru_nivcsw;
+  }
+  static int64_t threadCpuNs() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+  }
+
+  long switches_;
+  int64_t cpu_ns_;
+  Clock::time_point start_;
+};
 
 double residentMiB() {
   auto usage = bsm::bench::readProcessUsage(0);
@@ -61,40 +95,54 @@ double peakMiB() {
   return usage ? static_cast<double>(usage->hwm_kib) / 1024.0 : 0.0;
 }
 
-// Latencies in microseconds, with what each sample touched.
+// Latencies in microseconds, with what each call touched. The figures are over the calls that
+// kept their core throughout; those that did not are counted, and shown in one p99 of all.
 class Samples {
  public:
-  void add(double micros, size_t touched = 0) {
-    micros_.push_back(micros);
+  void add(const Stopwatch::Reading& reading, size_t touched = 0) {
+    all_.push_back(reading.wall_us);
+    if (!reading.preempted) {
+      kept_.push_back(reading.wall_us);
+    }
     touched_ += touched;
   }
-  size_t count() const { return micros_.size(); }
-  // Nearest rank: the smallest sample with at least `share` of the samples at or below it.
-  double percentile(double share) const {
-    if (micros_.empty()) {
-      return 0;
-    }
-    std::vector<double> sorted = micros_;
-    const auto rank = static_cast<size_t>(std::ceil(share * static_cast<double>(sorted.size())));
-    const size_t index = std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1);
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(index), sorted.end());
-    return sorted[index];
-  }
-  double max() const {
-    return micros_.empty() ? 0 : *std::max_element(micros_.begin(), micros_.end());
-  }
+  size_t count() const { return all_.size(); }
+  size_t preempted() const { return all_.size() - kept_.size(); }
+  double median() const { return percentile(kept_, 0.5); }
+  double p99() const { return percentile(kept_, 0.99); }
+  double max() const { return kept_.empty() ? 0 : *std::max_element(kept_.begin(), kept_.end()); }
+  double p99OfAll() const { return percentile(all_, 0.99); }
   double meanTouched() const {
-    return micros_.empty() ? 0 : static_cast<double>(touched_) / static_cast<double>(count());
+    return all_.empty() ? 0 : static_cast<double>(touched_) / static_cast<double>(count());
   }
 
  private:
-  std::vector<double> micros_;
+  // Nearest rank: the smallest sample with at least `share` of the samples at or below it.
+  static double percentile(std::vector<double> samples, double share) {
+    if (samples.empty()) {
+      return 0;
+    }
+    const auto rank = static_cast<size_t>(std::ceil(share * static_cast<double>(samples.size())));
+    const size_t index = std::min(samples.size() - 1, rank == 0 ? 0 : rank - 1);
+    std::nth_element(samples.begin(), samples.begin() + static_cast<long>(index), samples.end());
+    return samples[index];
+  }
+
+  std::vector<double> all_;
+  std::vector<double> kept_;
   size_t touched_ = 0;
 };
 
 std::string latencyRow(const std::string& what, const Samples& samples, const std::string& note) {
-  return fmt::format("| {} | {} | {:.1f} | {:.1f} | {:.1f} | {} |", what, samples.count(),
-                     samples.percentile(0.5), samples.percentile(0.99), samples.max(), note);
+  return fmt::format("| {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {} |", what,
+                     samples.count(), samples.preempted(), samples.median(), samples.p99(),
+                     samples.max(), samples.p99OfAll(), note);
+}
+
+// A load step's wall and CPU time, in milliseconds.
+std::string loadRow(const std::string& what, const Stopwatch::Reading& reading) {
+  return fmt::format("| {} | {:.0f} | {:.0f} |\n", what, reading.wall_us / 1'000.0,
+                     reading.cpu_us / 1'000.0);
 }
 
 // Sees every state change as apply() publishes it, to tell how far each change went.
@@ -185,9 +233,9 @@ PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, Propagatio
     ++now_ms;
     const CheckPoint point = checkResult(fleet.ids[index], state, now_ms);
     meter.reset();
-    const auto start = Clock::now();
+    const Stopwatch watch;
     const auto status = engine.apply({}, std::span<const CheckPoint>(&point, 1), now_ms);
-    const double micros = microsSince(start);
+    const Stopwatch::Reading reading = watch.stop();
     if (!status) {
       throw std::runtime_error("apply failed: " + status.error().message);
     }
@@ -195,13 +243,13 @@ PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, Propagatio
       continue;
     }
     const size_t touched = meter.servicesChanged();
-    result.all.add(micros, touched);
+    result.all.add(reading, touched);
     if (touched == 0) {
-      result.quiet.add(micros, touched);
+      result.quiet.add(reading, touched);
     } else if (meter.reachedTop()) {
-      result.top.add(micros, touched);
+      result.top.add(reading, touched);
     } else {
-      result.partial.add(micros, touched);
+      result.partial.add(reading, touched);
     }
   }
   return result;
@@ -225,26 +273,26 @@ int run(const Options& options) {
   const double rss_start = residentMiB();
   const auto& shape = options.shape;
 
-  auto start = Clock::now();
+  Stopwatch watch;
   const bsm::bench::BenchModel generated = bsm::bench::generateModel(shape);
-  const double generate_ms = millisSince(start);
+  const Stopwatch::Reading generate = watch.stop();
   const double rss_text = residentMiB();
 
   // Load, as a user sees it: the model read and checked, the engine built, every series
   // defined by its agent and its first value applied (one batch per host).
-  start = Clock::now();
+  watch = Stopwatch();
   auto model = bsm::server::ServiceModel::parse(generated.text, "bench-model.yaml");
-  const double parse_ms = millisSince(start);
+  const Stopwatch::Reading parse = watch.stop();
 
-  start = Clock::now();
+  watch = Stopwatch();
   auto engine = std::make_unique<ServiceEngine>(std::move(model), nullptr);
-  const double construct_ms = millisSince(start);
+  const Stopwatch::Reading construct = watch.stop();
   PropagationMeter meter;
   engine->addSink(&meter);
 
   Fleet fleet;
   fleet.ids.reserve(shape.hosts * shape.checks_per_host);
-  start = Clock::now();
+  watch = Stopwatch();
   for (const std::string& host : generated.hosts) {
     for (const std::string& check : generated.checks) {
       bsm::server::SeriesKey key;
@@ -260,11 +308,11 @@ int run(const Options& options) {
       fleet.ids.push_back(*id);
     }
   }
-  const double define_ms = millisSince(start);
+  const Stopwatch::Reading define = watch.stop();
   fleet.failing.assign(fleet.ids.size(), false);
 
   int64_t now_ms = kStartMs;
-  start = Clock::now();
+  watch = Stopwatch();
   std::vector<CheckPoint> batch;
   for (size_t h = 0; h < shape.hosts; ++h) {
     batch.clear();
@@ -276,7 +324,7 @@ int run(const Options& options) {
       throw std::runtime_error("first values failed: " + status.error().message);
     }
   }
-  const double first_values_ms = millisSince(start);
+  const Stopwatch::Reading first_values = watch.stop();
   const double rss_loaded = residentMiB();
   const auto stats = engine->stats();
 
@@ -299,9 +347,9 @@ int run(const Options& options) {
   Samples root_cause;
   for (size_t q = 0; q < options.queries && !failing_tops.empty(); ++q) {
     const std::string& name = failing_tops[q % failing_tops.size()];
-    start = Clock::now();
+    watch = Stopwatch();
     const auto view = engine->rootCause(name);
-    root_cause.add(microsSince(start), view ? view->causes.size() : 0);
+    root_cause.add(watch.stop(), view ? view->causes.size() : 0);
   }
 
   std::uniform_int_distribution<size_t> any_host(0, generated.hosts.size() - 1);
@@ -310,26 +358,26 @@ int run(const Options& options) {
   for (size_t q = 0; q < options.queries; ++q) {
     bsm::server::ComponentQuery query;
     query.host = generated.hosts[any_host(random)];
-    start = Clock::now();
+    watch = Stopwatch();
     const auto result = engine->impact(query);
-    impact.add(microsSince(start), result.services.size());
+    impact.add(watch.stop(), result.services.size());
 
     bsm::server::WhatIfChange change;
     change.component.host = generated.hosts[any_host(random)];
     change.state = CheckState::kCritical;
-    start = Clock::now();
+    watch = Stopwatch();
     const auto answer = engine->whatIf({change});
-    what_if.add(microsSince(start), answer.services.size());
+    what_if.add(watch.stop(), answer.services.size());
   }
 
   // A reload of the same model: what SIGHUP costs with nothing changed.
   const auto live = engine->model();
-  start = Clock::now();
+  watch = Stopwatch();
   const auto diff = engine->previewModel(*live);
-  const double preview_ms = millisSince(start);
-  start = Clock::now();
+  const Stopwatch::Reading preview = watch.stop();
+  watch = Stopwatch();
   engine->replaceModel(bsm::server::ServiceModel(*live), ++now_ms);
-  const double replace_ms = millisSince(start);
+  const Stopwatch::Reading replace = watch.stop();
 
   std::cout << fmt::format(
       "\nFleet: {} hosts x {} checks = {} series; {} services ({} pools, {} tiers, {} "
@@ -338,23 +386,24 @@ int run(const Options& options) {
       shape.hosts, shape.checks_per_host, stats.series, stats.services, generated.pools,
       generated.tiers, generated.applications, generated.business, stats.components,
       generated.selectors, generated.glob_selectors, generated.edges,
-      static_cast<double>(generated.text.size()) / (1024.0 * 1024.0), generate_ms);
+      static_cast<double>(generated.text.size()) / (1024.0 * 1024.0), generate.wall_us / 1'000.0);
 
-  std::cout << "| load step | ms |\n| --- | ---: |\n";
-  std::cout << fmt::format("| parse + validate the model (`ServiceModel::parse`) | {:.0f} |\n",
-                           parse_ms);
-  std::cout << fmt::format("| build the engine (`ServiceEngine`) | {:.0f} |\n", construct_ms);
-  std::cout << fmt::format("| define {} series (`tryDefineSeries`) | {:.0f} |\n", stats.series,
-                           define_ms);
-  std::cout << fmt::format("| first value of each (`apply`, one batch per host) | {:.0f} |\n",
-                           first_values_ms);
-  std::cout << fmt::format("| **load in all** | **{:.0f}** |\n",
-                           parse_ms + construct_ms + define_ms + first_values_ms);
-  std::cout << fmt::format("| reload the same model: `previewModel` | {:.0f} |\n", preview_ms);
-  std::cout << fmt::format("| reload the same model: `replaceModel` | {:.0f} |\n\n", replace_ms);
+  Stopwatch::Reading load;
+  for (const auto* step : {&parse, &construct, &define, &first_values}) {
+    load.wall_us += step->wall_us;
+    load.cpu_us += step->cpu_us;
+  }
+  std::cout << "| load step | wall ms | CPU ms |\n| --- | ---: | ---: |\n";
+  std::cout << loadRow("parse + validate the model (`ServiceModel::parse`)", parse);
+  std::cout << loadRow("build the engine (`ServiceEngine`)", construct);
+  std::cout << loadRow(fmt::format("define {} series (`tryDefineSeries`)", stats.series), define);
+  std::cout << loadRow("first value of each (`apply`, one batch per host)", first_values);
+  std::cout << loadRow("**load in all**", load);
+  std::cout << loadRow("reload the same model: `previewModel`", preview);
+  std::cout << loadRow("reload the same model: `replaceModel`", replace) << '\n';
 
-  std::cout << "| per call | samples | median µs | p99 µs | max µs | note |\n"
-               "| --- | ---: | ---: | ---: | ---: | --- |\n";
+  std::cout << "| per call | samples | preempted | median µs | p99 µs | max µs | p99 of all µs "
+               "| note |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
   printPropagation("change, no notification sink", plain);
   printPropagation("change, with a notification sink", notified);
   std::cout << latencyRow("`rootCause` of a failing top service", root_cause,
