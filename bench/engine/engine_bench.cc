@@ -99,12 +99,13 @@ double peakMiB() {
 // kept their core throughout; those that did not are counted, and shown in one p99 of all.
 class Samples {
  public:
-  void add(const Stopwatch::Reading& reading, size_t touched = 0) {
+  void add(const Stopwatch::Reading& reading, size_t touched = 0, size_t causes = 0) {
     all_.push_back(reading.wall_us);
     if (!reading.preempted) {
       kept_.push_back(reading.wall_us);
     }
     touched_ += touched;
+    causes_ += causes;
   }
   size_t count() const { return all_.size(); }
   size_t preempted() const { return all_.size() - kept_.size(); }
@@ -114,6 +115,9 @@ class Samples {
   double p99OfAll() const { return percentile(all_, 0.99); }
   double meanTouched() const {
     return all_.empty() ? 0 : static_cast<double>(touched_) / static_cast<double>(count());
+  }
+  double meanCauses() const {
+    return all_.empty() ? 0 : static_cast<double>(causes_) / static_cast<double>(count());
   }
 
  private:
@@ -131,6 +135,7 @@ class Samples {
   std::vector<double> all_;
   std::vector<double> kept_;
   size_t touched_ = 0;
+  size_t causes_ = 0;
 };
 
 std::string latencyRow(const std::string& what, const Samples& samples, const std::string& note) {
@@ -170,7 +175,8 @@ class PropagationMeter : public bsm::server::StateChangeSink {
 };
 
 // Stands in for the notifier: takes each notification and drops it, so that what is measured
-// is the engine building it (ranked causes, impact), not delivering it.
+// is the engine building it (ranked causes, impact), not delivering it. Counts the causes the
+// engine ranked for each change, since that is what the building costs.
 class DiscardingNotificationSink : public bsm::server::NotificationSink {
  public:
   void notify(const bsm::server::Notification& notification) override {
@@ -209,8 +215,8 @@ struct PropagationResult {
 };
 
 PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, PropagationMeter& meter,
-                                 size_t changes, size_t target, int64_t& now_ms,
-                                 std::mt19937_64& random) {
+                                 const DiscardingNotificationSink& notifications, size_t changes,
+                                 size_t target, int64_t& now_ms, std::mt19937_64& random) {
   PropagationResult result;
   std::uniform_int_distribution<size_t> any(0, fleet.ids.size() - 1);
   // The first `target` changes only fill the model with failures; they are not measured.
@@ -233,6 +239,7 @@ PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, Propagatio
     ++now_ms;
     const CheckPoint point = checkResult(fleet.ids[index], state, now_ms);
     meter.reset();
+    const size_t causes_before = notifications.causes();
     const Stopwatch watch;
     const auto status = engine.apply({}, std::span<const CheckPoint>(&point, 1), now_ms);
     const Stopwatch::Reading reading = watch.stop();
@@ -243,13 +250,14 @@ PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, Propagatio
       continue;
     }
     const size_t touched = meter.servicesChanged();
-    result.all.add(reading, touched);
+    const size_t causes = notifications.causes() - causes_before;
+    result.all.add(reading, touched, causes);
     if (touched == 0) {
-      result.quiet.add(reading, touched);
+      result.quiet.add(reading, touched, causes);
     } else if (meter.reachedTop()) {
-      result.top.add(reading, touched);
+      result.top.add(reading, touched, causes);
     } else {
-      result.partial.add(reading, touched);
+      result.partial.add(reading, touched, causes);
     }
   }
   return result;
@@ -257,7 +265,8 @@ PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, Propagatio
 
 void printPropagation(const std::string& title, const PropagationResult& result) {
   auto note = [](const Samples& samples) {
-    return fmt::format("{:.1f} services changed per change", samples.meanTouched());
+    return fmt::format("{:.1f} services changed, {:.1f} causes ranked for notifications",
+                       samples.meanTouched(), samples.meanCauses());
   };
   std::cout << latencyRow(title + ": every change", result.all, note(result.all)) << '\n';
   std::cout << latencyRow(title + ": no service changed", result.quiet, note(result.quiet)) << '\n';
@@ -329,13 +338,12 @@ int run(const Options& options) {
   const auto stats = engine->stats();
 
   std::mt19937_64 random(shape.seed);
-  const PropagationResult plain =
-      measureChanges(*engine, fleet, meter, options.changes, options.failing, now_ms, random);
-
   DiscardingNotificationSink notifications;
+  const PropagationResult plain = measureChanges(*engine, fleet, meter, notifications,
+                                                 options.changes, options.failing, now_ms, random);
   engine->addNotificationSink(&notifications);
-  const PropagationResult notified =
-      measureChanges(*engine, fleet, meter, options.changes, options.failing, now_ms, random);
+  const PropagationResult notified = measureChanges(
+      *engine, fleet, meter, notifications, options.changes, options.failing, now_ms, random);
 
   // Queries, against the model as the changes left it: about `failing` checks down.
   std::vector<std::string> failing_tops;
