@@ -11,6 +11,7 @@
 #include <numeric>
 #include <random>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -204,9 +205,7 @@ CheckPoint checkResult(SeriesId id, CheckState state, int64_t ts_ms) {
       state == CheckState::kOk ? "OK - answered in 12 ms" : "CRITICAL - connection refused"};
 }
 
-// Propagation: one apply() per change, alternating between failing a random healthy check and
-// recovering the oldest failed one once `target` are failing, so that the model holds about
-// `target` failures throughout, as a large fleet on an ordinary day does.
+// The cost of single changes, by how far each went.
 struct PropagationResult {
   Samples quiet;    // no service changed state
   Samples partial;  // services changed, none at the top
@@ -214,6 +213,9 @@ struct PropagationResult {
   Samples all;
 };
 
+// One apply() per change, alternating between failing a random healthy check and recovering the
+// oldest failed one once `target` are failing, so that the model holds about `target` failures
+// throughout, as a large fleet on an ordinary day does.
 PropagationResult measureChanges(ServiceEngine& engine, Fleet& fleet, PropagationMeter& meter,
                                  const DiscardingNotificationSink& notifications, size_t changes,
                                  size_t target, int64_t& now_ms, std::mt19937_64& random) {
