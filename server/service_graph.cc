@@ -118,6 +118,27 @@ void ServiceGraph::evaluate(ServiceNode& node, CheckState& state, std::string& r
   }
 }
 
+namespace {
+
+// Check and metric names may hold any byte but NUL (the stream bounds them, and NUL ends a C
+// string everywhere else), so it separates the two parts of a key.
+std::string indexKey(const std::string& name, const std::string& host) {
+  std::string key;
+  key.reserve(name.size() + 1 + host.size());
+  key += name;
+  key += '\0';
+  key += host;
+  return key;
+}
+
+// The part of a host glob before its first wildcard or escape: every host it matches starts
+// with it.
+std::string literalPrefix(const std::string& pattern) {
+  return pattern.substr(0, std::min(pattern.find_first_of("*?[\\"), pattern.size()));
+}
+
+}  // namespace
+
 ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(std::move(model)) {
   const auto& defs = model_->services();
   services_.resize(defs.size());
@@ -128,10 +149,15 @@ ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(s
       const Selector& selector = defs[i].components[k];
       const size_t kind = selector.kind == SeriesKind::kCheck ? 1 : 0;
       const SelectorRef ref{static_cast<uint32_t>(i), static_cast<uint32_t>(k)};
-      if (selector.name.literal()) {
-        by_name_[kind][selector.name.pattern()].push_back(ref);
-      } else {
+      if (!selector.name.literal()) {
         by_glob_[kind].push_back(ref);
+      } else if (selector.host.literal()) {
+        by_name_host_[kind][indexKey(selector.name.pattern(), selector.host.pattern())].push_back(
+            ref);
+      } else {
+        const std::string prefix = literalPrefix(selector.host.pattern());
+        by_name_prefix_[kind][indexKey(selector.name.pattern(), prefix)].push_back(ref);
+        prefix_lengths_[kind].push_back(prefix.size());
       }
     }
     for (const auto& dependency : defs[i].depends_on) {
@@ -140,6 +166,11 @@ ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(s
       services_[child].parents.push_back(
           {static_cast<uint32_t>(i), dependency.impact, dependency.weight});
     }
+  }
+
+  for (auto& lengths : prefix_lengths_) {
+    std::sort(lengths.begin(), lengths.end());
+    lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
   }
 
   // The model has no cycles, so ranks are well defined; a child's rank is computed before
@@ -169,8 +200,17 @@ ServiceGraph::ServiceGraph(std::shared_ptr<const ServiceModel> model) : model_(s
 std::vector<ComponentId> ServiceGraph::attach(SeriesId id, const Series& series) {
   const size_t kind = series.kind == SeriesKind::kCheck ? 1 : 0;
   std::vector<SelectorRef> candidates = by_glob_[kind];
-  if (const auto named = by_name_[kind].find(series.name); named != by_name_[kind].end()) {
-    candidates.insert(candidates.end(), named->second.begin(), named->second.end());
+  auto take = [&candidates](const auto& index, const std::string& key) {
+    if (const auto found = index.find(key); found != index.end()) {
+      candidates.insert(candidates.end(), found->second.begin(), found->second.end());
+    }
+  };
+  take(by_name_host_[kind], indexKey(series.name, series.host));
+  for (const size_t length : prefix_lengths_[kind]) {
+    if (length > series.host.size()) {
+      break;
+    }
+    take(by_name_prefix_[kind], indexKey(series.name, series.host.substr(0, length)));
   }
   // Model order, so that components appear in the order their selectors are written.
   std::sort(candidates.begin(), candidates.end());

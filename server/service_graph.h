@@ -196,13 +196,18 @@ class ServiceGraph {
   std::vector<uint32_t> by_rank_;  // service indexes, children before parents
   std::vector<Component> components_;
 
-  // Selectors by kind (metric, check) and literal name, and those whose name is a glob.
+  // Selectors by kind (metric, check), so that attaching a series looks at the few selectors
+  // that could match it rather than every selector of its check name: with a literal name they
+  // are keyed by name and literal host, or by name and the host pattern's literal prefix
+  // ("web-" of "web-*"); selectors whose name is a glob are tried for every series of the kind.
   struct SelectorRef {
     uint32_t service;
     uint32_t selector;
     auto operator<=>(const SelectorRef&) const = default;
   };
-  std::unordered_map<std::string, std::vector<SelectorRef>> by_name_[2];
+  std::unordered_map<std::string, std::vector<SelectorRef>> by_name_host_[2];
+  std::unordered_map<std::string, std::vector<SelectorRef>> by_name_prefix_[2];
+  std::vector<size_t> prefix_lengths_[2];  // the prefix lengths by_name_prefix_ holds, sorted
   std::vector<SelectorRef> by_glob_[2];
 
   // The propagation's work list: a min-heap of (rank, service), reused between changes.
