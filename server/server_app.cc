@@ -6,6 +6,7 @@
 #include "common/tls_context.h"
 #include "server/agent_listener.h"
 #include "server/http_api.h"
+#include "server/notification_dispatcher.h"
 #include "server/service_engine.h"
 #include "server/service_model.h"
 #include "server/sqlite_state_store.h"
@@ -54,6 +55,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
     app->zabbix_push_ = std::make_unique<ZabbixPush>(*config.zabbix, *app->engine_);
     app->engine_->addSink(app->zabbix_push_.get());
   }
+  if (!config.notifications.empty()) {
+    NotificationDispatcher::Options notify_options;
+    notify_options.data_dir = config.data_dir;
+    auto dispatcher = NotificationDispatcher::create(config.notifications, notify_options);
+    if (!dispatcher) {
+      return Error{config.path + ": notifications: " + dispatcher.error().message};
+    }
+    app->notifications_ = std::move(dispatcher.value());
+    app->engine_->addNotificationSink(app->notifications_.get());
+  }
 
   SessionSettings settings;
   settings.max_frame_bytes = config.max_frame_bytes;
@@ -93,6 +104,11 @@ Status ServerApp::start() {
   if (zabbix_push_) {
     zabbix_push_->start();
   }
+  if (notifications_) {
+    if (Status delivering = notifications_->start(); !delivering) {
+      return delivering;
+    }
+  }
   armTick();
   io_thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(io_);
@@ -120,6 +136,10 @@ void ServerApp::stop() {
   io_.stop();
   if (io_thread_.joinable()) {
     io_thread_.join();
+  }
+  // After the I/O thread: notifications the last ingested data caused are still stored.
+  if (notifications_) {
+    notifications_->stop();
   }
   if (store_) {
     store_->flush();

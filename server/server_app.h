@@ -13,6 +13,7 @@ namespace bsm::server {
 
 class AgentListener;
 class HttpApi;
+class NotificationDispatcher;
 class ServiceEngine;
 class SqliteStateStore;
 class ZabbixPush;
@@ -37,6 +38,8 @@ class ServerApp {
   uint16_t agentPort() const;
   uint16_t httpPort() const;
   ServiceEngine& engine() { return *engine_; }
+  // Null when no notification channel is configured.
+  NotificationDispatcher* notifications() { return notifications_.get(); }
 
  private:
   explicit ServerApp(ServerConfig config);
@@ -46,6 +49,7 @@ class ServerApp {
   std::unique_ptr<SqliteStateStore> store_;
   // Sinks of the engine are declared before it, so that they outlive it.
   std::unique_ptr<ZabbixPush> zabbix_push_;
+  std::unique_ptr<NotificationDispatcher> notifications_;
   std::unique_ptr<ServiceEngine> engine_;
   asio::io_context io_;
   asio::steady_timer tick_timer_;

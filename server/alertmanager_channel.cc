@@ -1,0 +1,266 @@
+#include "server/alertmanager_channel.h"
+
+#include <cctype>
+
+#include "common/logging.h"
+#include "common/sample.h"
+#include "common/time_format.h"
+#include "server/json_views.h"
+#include "server/notification_outbox.h"
+
+namespace bsm::server {
+
+namespace {
+
+// A firing alert stays valid this many resend intervals: one or two lost refreshes do not
+// resolve it, a stopped server does within minutes.
+constexpr int kValidResends = 4;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const auto log = logging::get("notify");
+  return log;
+}
+
+std::string text(const nlohmann::json& document, const char* key) {
+  const auto it = document.find(key);
+  if (it == document.end() || it->is_null()) {
+    return {};
+  }
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// What a service's state means to Alertmanager routing; UNKNOWN is not known to be down, so it
+// pages no one.
+std::string severityOf(const std::string& state) {
+  return state == "CRITICAL" ? "critical" : "warning";
+}
+
+std::string percentEncode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string rootCauseLine(const nlohmann::json& document) {
+  const auto causes = document.find("causes");
+  if (causes == document.end() || !causes->is_array() || causes->empty()) {
+    return {};
+  }
+  const nlohmann::json& cause = causes->front();
+  const bool check = cause.contains("check");
+  std::string out = text(cause, check ? "check" : "metric") + " on " + text(cause, "host") +
+                    " is " + text(cause, "state");
+  const std::string detail = check ? text(cause, "output") : text(cause, "reason");
+  return detail.empty() ? out : out + ": " + detail;
+}
+
+std::string keyOf(const nlohmann::json& document) {
+  if (text(document, "kind") == "burn_rate") {
+    return "burn:" + text(document, "alert") + ":" + text(document, "service");
+  }
+  return "service:" + text(document, "service");
+}
+
+}  // namespace
+
+AlertmanagerChannel::AlertmanagerChannel(std::string name, std::vector<HttpUrl> urls,
+                                         std::chrono::milliseconds timeout,
+                                         std::chrono::milliseconds resend_interval,
+                                         std::string external_url, NotificationOutbox* state)
+    : name_(std::move(name)),
+      urls_(std::move(urls)),
+      timeout_(timeout),
+      resend_interval_(resend_interval),
+      external_url_(std::move(external_url)),
+      state_(state) {
+  if (!state_) {
+    return;
+  }
+  auto stored = state_->channelState(name_);
+  if (!stored) {
+    logger()->error("channel={} cannot read its firing alerts: {}; they will not be refreshed",
+                    name_, stored.error().message);
+    return;
+  }
+  for (const auto& [key, value] : *stored) {
+    auto alert = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (alert.is_object()) {
+      firing_.emplace(key, std::move(alert));
+    }
+  }
+}
+
+nlohmann::json AlertmanagerChannel::alertFor(const nlohmann::json& document) const {
+  const std::string service = text(document, "service");
+  const bool burn = text(document, "kind") == "burn_rate";
+  std::string state = text(document, "state");
+  // A resolving notification keeps the labels of the alert it ends.
+  if (state == "OK") {
+    state = text(document, "previous_state");
+  }
+
+  nlohmann::json labels = {{"service", service}, {"criticality", text(document, "criticality")}};
+  nlohmann::json annotations;
+  if (burn) {
+    const std::string alert = text(document, "alert");
+    labels["alertname"] = "ErrorBudgetBurn";
+    labels["burn_alert"] = alert;
+    labels["severity"] = alert == "page" ? "critical" : "warning";
+    annotations["summary"] = service + " is burning its error budget too fast (" + alert + ")";
+  } else {
+    labels["alertname"] = "BusinessServiceState";
+    labels["severity"] = severityOf(state);
+    annotations["summary"] = service + " is " + text(document, "state");
+  }
+
+  std::string description = text(document, "reason");
+  if (const auto impact = document.find("impact"); impact != document.end() && impact->is_array()) {
+    std::string names;
+    for (const auto& above : *impact) {
+      names += (names.empty() ? "" : ", ") + text(above, "name");
+    }
+    if (!names.empty()) {
+      description += (description.empty() ? "" : "; ") + std::string("affects ") + names;
+    }
+  }
+  annotations["description"] = description;
+  if (const std::string cause = rootCauseLine(document); !cause.empty()) {
+    annotations["root_cause"] = cause;
+  }
+  if (const auto budget = document.find("budget");
+      budget != document.end() && budget->is_object()) {
+    annotations["error_budget"] = text(*budget, "remaining_percent") + "% of the budget left";
+  }
+
+  return {{"labels", std::move(labels)},
+          {"annotations", std::move(annotations)},
+          {"generatorURL",
+           external_url_ + "/api/v1/services/" + percentEncode(service) + "/root-cause"}};
+}
+
+Delivery AlertmanagerChannel::deliver(const nlohmann::json& document) {
+  const int64_t now = nowMs();
+  const std::string key = keyOf(document);
+  const bool resolved = text(document, "state") == "OK";
+  nlohmann::json alert = alertFor(document);
+  const auto active = firing_.find(key);
+
+  nlohmann::json batch = nlohmann::json::array();
+  if (active != firing_.end() && (resolved || active->second["labels"] != alert["labels"])) {
+    // Ends the alert as it fires now, whatever labels this notification would give it.
+    nlohmann::json ended = active->second;
+    ended["endsAt"] = formatRfc3339(now);
+    batch.push_back(std::move(ended));
+  }
+  if (resolved) {
+    if (active == firing_.end()) {
+      // Not known to fire here (a server that lost its state): ending it is harmless.
+      alert["startsAt"] = formatRfc3339(now);
+      alert["endsAt"] = formatRfc3339(now);
+      batch.push_back(alert);
+    }
+  } else {
+    // An alert that goes on firing keeps its start; a new one starts when the service failed.
+    const auto time = document.find("time");
+    if (active != firing_.end() && active->second["labels"] == alert["labels"]) {
+      alert["startsAt"] = active->second["startsAt"];
+    } else if (time != document.end() && time->is_string() &&
+               time->get<std::string>() < formatRfc3339(now)) {
+      // An agent clock ahead of ours would give a start after the end, which Alertmanager
+      // refuses for good. Both strings have one fixed format, so they compare as times.
+      alert["startsAt"] = *time;
+    } else {
+      alert["startsAt"] = formatRfc3339(now);
+    }
+    nlohmann::json sent = alert;
+    sent["endsAt"] = formatRfc3339(now + kValidResends * resend_interval_.count());
+    batch.push_back(std::move(sent));
+  }
+
+  Delivery delivery = post(batch);
+  if (delivery.outcome != Delivery::Outcome::kDelivered) {
+    return delivery;
+  }
+  if (resolved) {
+    forget(key);
+  } else {
+    remember(key, alert);
+  }
+  return delivery;
+}
+
+void AlertmanagerChannel::refresh() {
+  if (firing_.empty()) {
+    return;
+  }
+  const std::string ends = formatRfc3339(nowMs() + kValidResends * resend_interval_.count());
+  nlohmann::json batch = nlohmann::json::array();
+  for (const auto& [key, alert] : firing_) {
+    nlohmann::json sent = alert;
+    sent["endsAt"] = ends;
+    batch.push_back(std::move(sent));
+  }
+  const Delivery delivery = post(batch);
+  if (delivery.outcome != Delivery::Outcome::kDelivered) {
+    logger()->warn(
+        "channel={} could not refresh {} firing alerts: {}; they resolve by themselves if "
+        "this lasts {} resend intervals",
+        name_, firing_.size(), delivery.detail, kValidResends);
+  }
+}
+
+Delivery AlertmanagerChannel::post(const nlohmann::json& alerts) {
+  const std::string body = dumpJson(alerts);
+  bool delivered = false;
+  bool all_permanent = true;
+  std::string failures;
+  for (const HttpUrl& url : urls_) {
+    const HttpAnswer answer = postJson(url, {}, body, timeout_);
+    const Delivery one = deliveryFromHttpStatus(answer.status, answer.body, answer.error);
+    if (one.outcome == Delivery::Outcome::kDelivered) {
+      delivered = true;
+      continue;
+    }
+    all_permanent = all_permanent && one.outcome == Delivery::Outcome::kPermanent;
+    failures += (failures.empty() ? "" : "; ") + url.toString() + ": " + one.detail;
+  }
+  if (delivered) {
+    if (!failures.empty()) {
+      // Alertmanagers of one cluster share alerts; the others have it.
+      logger()->warn("channel={} delivered to some Alertmanagers but not to {}", name_, failures);
+    }
+    return Delivery::delivered();
+  }
+  return all_permanent ? Delivery::permanent(failures) : Delivery::retry(failures);
+}
+
+void AlertmanagerChannel::remember(const std::string& key, const nlohmann::json& alert) {
+  firing_[key] = alert;
+  if (state_) {
+    if (Status stored = state_->putChannelState(name_, key, dumpJson(alert)); !stored) {
+      logger()->error("channel={} cannot store firing alert={}: {}", name_, key,
+                      stored.error().message);
+    }
+  }
+}
+
+void AlertmanagerChannel::forget(const std::string& key) {
+  firing_.erase(key);
+  if (state_) {
+    if (Status erased = state_->eraseChannelState(name_, key); !erased) {
+      logger()->error("channel={} cannot erase resolved alert={}: {}", name_, key,
+                      erased.error().message);
+    }
+  }
+}
+
+}  // namespace bsm::server
