@@ -75,13 +75,15 @@ std::string keyOf(const nlohmann::json& document) {
 AlertmanagerChannel::AlertmanagerChannel(std::string name, std::vector<HttpUrl> urls,
                                          std::chrono::milliseconds timeout,
                                          std::chrono::milliseconds resend_interval,
-                                         std::string external_url, NotificationOutbox* state)
+                                         std::string external_url, NotificationOutbox* state,
+                                         std::string ca_file)
     : name_(std::move(name)),
       urls_(std::move(urls)),
       timeout_(timeout),
       resend_interval_(resend_interval),
       external_url_(std::move(external_url)),
-      state_(state) {
+      state_(state),
+      ca_file_(std::move(ca_file)) {
   if (!state_) {
     return;
   }
@@ -224,7 +226,7 @@ Delivery AlertmanagerChannel::post(const nlohmann::json& alerts) {
   bool all_permanent = true;
   std::string failures;
   for (const HttpUrl& url : urls_) {
-    const HttpAnswer answer = postJson(url, {}, body, timeout_);
+    const HttpAnswer answer = postJson(url, {}, body, timeout_, ca_file_);
     const Delivery one = deliveryFromHttpStatus(answer.status, answer.body, answer.error);
     if (one.outcome == Delivery::Outcome::kDelivered) {
       delivered = true;

@@ -30,7 +30,8 @@ class AlertmanagerChannel final : public NotificationChannel {
   // `state` (may be null in tests) keeps the firing alerts across restarts.
   AlertmanagerChannel(std::string name, std::vector<HttpUrl> urls,
                       std::chrono::milliseconds timeout, std::chrono::milliseconds resend_interval,
-                      std::string external_url, NotificationOutbox* state);
+                      std::string external_url, NotificationOutbox* state,
+                      std::string ca_file = "");
 
   Delivery deliver(const nlohmann::json& document) override;
   std::chrono::milliseconds refreshInterval() const override { return resend_interval_; }
@@ -52,6 +53,7 @@ class AlertmanagerChannel final : public NotificationChannel {
   const std::chrono::milliseconds resend_interval_;
   const std::string external_url_;
   NotificationOutbox* const state_;
+  const std::string ca_file_;
   // Alerts now firing, keyed by what they are about ("service:NAME", "burn:page:NAME"), each
   // as last sent (labels, annotations, startsAt, generatorURL).
   std::map<std::string, nlohmann::json> firing_;

@@ -8,8 +8,12 @@ namespace bsm::server {
 
 namespace {
 
-httplib::Client makeClient(const HttpUrl& url, std::chrono::milliseconds timeout) {
+httplib::Client makeClient(const HttpUrl& url, std::chrono::milliseconds timeout,
+                           const std::string& ca_file = "") {
   httplib::Client client(url.origin());
+  if (!ca_file.empty()) {
+    client.set_ca_cert_path(ca_file);
+  }
   client.set_connection_timeout(timeout);
   client.set_read_timeout(timeout);
   client.set_write_timeout(timeout);
@@ -117,8 +121,9 @@ Result<HttpUrl> parseHttpUrl(std::string_view text) {
 }
 
 HttpAnswer postJson(const HttpUrl& url, const std::map<std::string, std::string>& headers,
-                    const std::string& body, std::chrono::milliseconds timeout) {
-  httplib::Client client = makeClient(url, timeout);
+                    const std::string& body, std::chrono::milliseconds timeout,
+                    const std::string& ca_file) {
+  httplib::Client client = makeClient(url, timeout, ca_file);
   httplib::Headers request_headers;
   for (const auto& [name, value] : headers) {
     request_headers.emplace(name, value);

@@ -61,7 +61,7 @@ NotificationChannelConfig readChannel(const ConfigFile& file, const YAML::Node& 
   file.rejectUnknownKeys(
       entry,
       {"name", "type", "url", "urls", "command", "timeout", "headers", "services",
-       "min_criticality", "kinds", "max_age", "resend_interval", "external_url"},
+       "min_criticality", "kinds", "max_age", "resend_interval", "external_url", "ca"},
       "a notifications entry");
   NotificationChannelConfig config;
   config.name = file.getString(entry, "name");
@@ -137,6 +137,7 @@ NotificationChannelConfig readChannel(const ConfigFile& file, const YAML::Node& 
       refuse("headers", "is for webhook channels");
       refuse("resend_interval", "is for alertmanager channels");
       refuse("external_url", "is for alertmanager channels");
+      refuse("ca", "is for webhook and alertmanager channels");
       if (!entry["command"]) {
         file.fail(entry, context + ": missing required key 'command' (a list: program, args)");
       }
@@ -168,6 +169,13 @@ NotificationChannelConfig readChannel(const ConfigFile& file, const YAML::Node& 
         file.fail(header.second, context + ": header " + name + " holds a line break");
       }
       config.headers[name] = value;
+    }
+  }
+  if (const auto ca = file.getOptionalString(entry, "ca")) {
+    config.ca_file = file.resolvePath(*ca);
+    // A missing file would fail every delivery at the handshake; better to say so at start.
+    if (::access(config.ca_file.c_str(), R_OK) != 0) {
+      file.fail(entry["ca"], context + ": cannot read the CA file " + config.ca_file);
     }
   }
   if (const YAML::Node services = entry["services"]) {

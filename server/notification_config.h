@@ -28,9 +28,12 @@ struct NotificationChannelConfig {
   // would keep secrets out of a file that is often shared or committed.
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds timeout{10'000};  // one delivery attempt
-  std::vector<std::string> services;          // globs over service names; empty: every one
-  int min_criticality = 0;                    // 0: any; N: criticality 1..N only
-  std::set<Notification::Kind> kinds;         // empty: every kind
+  // Webhook and Alertmanager over https: the CA that issued the receiver's certificate (PEM);
+  // empty: the system's CA store.
+  std::string ca_file;
+  std::vector<std::string> services;   // globs over service names; empty: every one
+  int min_criticality = 0;             // 0: any; N: criticality 1..N only
+  std::set<Notification::Kind> kinds;  // empty: every kind
   // A notification that could not be delivered for this long is dropped (logged and counted).
   std::chrono::milliseconds max_age{std::chrono::hours(24)};
   // Alertmanager: how often firing alerts are sent again. Alertmanager resolves an alert by

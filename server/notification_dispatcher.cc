@@ -49,8 +49,8 @@ Result<std::unique_ptr<NotificationChannel>> makeChannel(const NotificationChann
       if (!urls) {
         return urls.error();
       }
-      return std::unique_ptr<NotificationChannel>(
-          std::make_unique<WebhookChannel>(urls->front(), config.headers, config.timeout));
+      return std::unique_ptr<NotificationChannel>(std::make_unique<WebhookChannel>(
+          urls->front(), config.headers, config.timeout, config.ca_file));
     }
     case Type::kAlertmanager: {
       auto urls = parseUrls(config, "/api/v2/alerts");
@@ -59,7 +59,7 @@ Result<std::unique_ptr<NotificationChannel>> makeChannel(const NotificationChann
       }
       return std::unique_ptr<NotificationChannel>(std::make_unique<AlertmanagerChannel>(
           config.name, std::move(*urls), config.timeout, config.resend_interval,
-          config.external_url, &outbox));
+          config.external_url, &outbox, config.ca_file));
     }
     case Type::kExec:
       return std::unique_ptr<NotificationChannel>(

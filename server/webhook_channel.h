@@ -14,7 +14,7 @@ namespace bsm::server {
 class WebhookChannel final : public NotificationChannel {
  public:
   WebhookChannel(HttpUrl url, std::map<std::string, std::string> headers,
-                 std::chrono::milliseconds timeout);
+                 std::chrono::milliseconds timeout, std::string ca_file = "");
 
   Delivery deliver(const nlohmann::json& document) override;
 
@@ -22,6 +22,7 @@ class WebhookChannel final : public NotificationChannel {
   const HttpUrl url_;
   const std::map<std::string, std::string> headers_;
   const std::chrono::milliseconds timeout_;
+  const std::string ca_file_;
 };
 
 }  // namespace bsm::server

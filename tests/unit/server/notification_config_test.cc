@@ -105,6 +105,13 @@ TEST(NotificationConfigTest, RefusesMistakes) {
   EXPECT_NE(errorOf("notifications:\n  - {name: x, type: exec, command: [a], url: http://a}\n")
                 .find("url is for webhook and alertmanager"),
             std::string::npos);
+  EXPECT_NE(
+      errorOf("notifications:\n  - {name: x, type: webhook, url: https://a, ca: /no/ca.crt}\n")
+          .find("cannot read the CA file /no/ca.crt"),
+      std::string::npos);
+  EXPECT_NE(errorOf("notifications:\n  - {name: x, type: exec, command: [a], ca: ca.crt}\n")
+                .find("ca is for webhook and alertmanager"),
+            std::string::npos);
   EXPECT_NE(errorOf("notifications:\n  - {name: x, type: alertmanager}\n").find("'urls'"),
             std::string::npos);
   EXPECT_NE(errorOf("notifications:\n  - {name: x, type: webhook, url: http://a, kinds: [up]}\n")
