@@ -1,11 +1,13 @@
 #include "server/alertmanager_channel.h"
 
 #include <cctype>
+#include <cstdio>
 
 #include "common/logging.h"
 #include "common/sample.h"
 #include "common/time_format.h"
 #include "server/json_views.h"
+#include "server/notification_document.h"
 #include "server/notification_outbox.h"
 
 namespace bsm::server {
@@ -19,14 +21,6 @@ constexpr int kValidResends = 4;
 std::shared_ptr<spdlog::logger> logger() {
   static const auto log = logging::get("notify");
   return log;
-}
-
-std::string text(const nlohmann::json& document, const char* key) {
-  const auto it = document.find(key);
-  if (it == document.end() || it->is_null()) {
-    return {};
-  }
-  return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
 // What a service's state means to Alertmanager routing; UNKNOWN is not known to be down, so it
@@ -50,24 +44,11 @@ std::string percentEncode(const std::string& text) {
   return out;
 }
 
-std::string rootCauseLine(const nlohmann::json& document) {
-  const auto causes = document.find("causes");
-  if (causes == document.end() || !causes->is_array() || causes->empty()) {
-    return {};
-  }
-  const nlohmann::json& cause = causes->front();
-  const bool check = cause.contains("check");
-  std::string out = text(cause, check ? "check" : "metric") + " on " + text(cause, "host") +
-                    " is " + text(cause, "state");
-  const std::string detail = check ? text(cause, "output") : text(cause, "reason");
-  return detail.empty() ? out : out + ": " + detail;
-}
-
 std::string keyOf(const nlohmann::json& document) {
-  if (text(document, "kind") == "burn_rate") {
-    return "burn:" + text(document, "alert") + ":" + text(document, "service");
+  if (documentText(document, "kind") == "burn_rate") {
+    return "burn:" + documentText(document, "alert") + ":" + documentText(document, "service");
   }
-  return "service:" + text(document, "service");
+  return "service:" + documentText(document, "service");
 }
 
 }  // namespace
@@ -102,18 +83,19 @@ AlertmanagerChannel::AlertmanagerChannel(std::string name, std::vector<HttpUrl> 
 }
 
 nlohmann::json AlertmanagerChannel::alertFor(const nlohmann::json& document) const {
-  const std::string service = text(document, "service");
-  const bool burn = text(document, "kind") == "burn_rate";
-  std::string state = text(document, "state");
+  const std::string service = documentText(document, "service");
+  const bool burn = documentText(document, "kind") == "burn_rate";
+  std::string state = documentText(document, "state");
   // A resolving notification keeps the labels of the alert it ends.
   if (state == "OK") {
-    state = text(document, "previous_state");
+    state = documentText(document, "previous_state");
   }
 
-  nlohmann::json labels = {{"service", service}, {"criticality", text(document, "criticality")}};
+  nlohmann::json labels = {{"service", service},
+                           {"criticality", documentText(document, "criticality")}};
   nlohmann::json annotations;
   if (burn) {
-    const std::string alert = text(document, "alert");
+    const std::string alert = documentText(document, "alert");
     labels["alertname"] = "ErrorBudgetBurn";
     labels["burn_alert"] = alert;
     labels["severity"] = alert == "page" ? "critical" : "warning";
@@ -121,14 +103,14 @@ nlohmann::json AlertmanagerChannel::alertFor(const nlohmann::json& document) con
   } else {
     labels["alertname"] = "BusinessServiceState";
     labels["severity"] = severityOf(state);
-    annotations["summary"] = service + " is " + text(document, "state");
+    annotations["summary"] = service + " is " + documentText(document, "state");
   }
 
-  std::string description = text(document, "reason");
+  std::string description = documentText(document, "reason");
   if (const auto impact = document.find("impact"); impact != document.end() && impact->is_array()) {
     std::string names;
     for (const auto& above : *impact) {
-      names += (names.empty() ? "" : ", ") + text(above, "name");
+      names += (names.empty() ? "" : ", ") + documentText(above, "name");
     }
     if (!names.empty()) {
       description += (description.empty() ? "" : "; ") + std::string("affects ") + names;
@@ -140,7 +122,12 @@ nlohmann::json AlertmanagerChannel::alertFor(const nlohmann::json& document) con
   }
   if (const auto budget = document.find("budget");
       budget != document.end() && budget->is_object()) {
-    annotations["error_budget"] = text(*budget, "remaining_percent") + "% of the budget left";
+    if (const auto left = budget->find("remaining_percent");
+        left != budget->end() && left->is_number()) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%.1f%% of the error budget left", left->get<double>());
+      annotations["error_budget"] = text;
+    }
   }
 
   return {{"labels", std::move(labels)},
@@ -152,7 +139,7 @@ nlohmann::json AlertmanagerChannel::alertFor(const nlohmann::json& document) con
 Delivery AlertmanagerChannel::deliver(const nlohmann::json& document) {
   const int64_t now = nowMs();
   const std::string key = keyOf(document);
-  const bool resolved = text(document, "state") == "OK";
+  const bool resolved = documentText(document, "state") == "OK";
   nlohmann::json alert = alertFor(document);
   const auto active = firing_.find(key);
 

@@ -1,38 +1,13 @@
 #include "server/exec_channel.h"
 
 #include "server/json_views.h"
+#include "server/notification_document.h"
 
 namespace bsm::server {
 
 namespace {
 
 constexpr size_t kMaxOutputInLog = 200;
-
-std::string text(const nlohmann::json& document, const char* key) {
-  const auto it = document.find(key);
-  if (it == document.end() || it->is_null()) {
-    return {};
-  }
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-// "check http on web-1: CRITICAL - connection refused", the most likely cause in one line.
-std::string rootCause(const nlohmann::json& document) {
-  const auto causes = document.find("causes");
-  if (causes == document.end() || !causes->is_array() || causes->empty()) {
-    return {};
-  }
-  const nlohmann::json& cause = causes->front();
-  const bool check = cause.contains("check");
-  std::string out = std::string(check ? "check " : "metric ") +
-                    text(cause, check ? "check" : "metric") + " on " + text(cause, "host") +
-                    " is " + text(cause, "state");
-  const std::string detail = check ? text(cause, "output") : text(cause, "reason");
-  if (!detail.empty()) {
-    out += ": " + detail;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -41,18 +16,18 @@ ExecChannel::ExecChannel(std::vector<std::string> command, std::chrono::millisec
 
 std::map<std::string, std::string> ExecChannel::environment(const nlohmann::json& document) {
   std::map<std::string, std::string> env = {
-      {"BSM_KIND", text(document, "kind")},
-      {"BSM_TIME", text(document, "time")},
-      {"BSM_SERVICE", text(document, "service")},
-      {"BSM_DESCRIPTION", text(document, "description")},
-      {"BSM_CRITICALITY", text(document, "criticality")},
-      {"BSM_STATE", text(document, "state")},
-      {"BSM_PREVIOUS_STATE", text(document, "previous_state")},
-      {"BSM_REASON", text(document, "reason")},
-      {"BSM_ROOT_CAUSE", rootCause(document)},
+      {"BSM_KIND", documentText(document, "kind")},
+      {"BSM_TIME", documentText(document, "time")},
+      {"BSM_SERVICE", documentText(document, "service")},
+      {"BSM_DESCRIPTION", documentText(document, "description")},
+      {"BSM_CRITICALITY", documentText(document, "criticality")},
+      {"BSM_STATE", documentText(document, "state")},
+      {"BSM_PREVIOUS_STATE", documentText(document, "previous_state")},
+      {"BSM_REASON", documentText(document, "reason")},
+      {"BSM_ROOT_CAUSE", rootCauseLine(document)},
   };
   if (document.contains("alert")) {
-    env["BSM_ALERT"] = text(document, "alert");
+    env["BSM_ALERT"] = documentText(document, "alert");
   }
   return env;
 }

@@ -72,4 +72,27 @@ nlohmann::json notificationDocument(const Notification& notification) {
   return out;
 }
 
+std::string documentText(const nlohmann::json& document, const char* key) {
+  const auto it = document.find(key);
+  if (it == document.end() || it->is_null()) {
+    return {};
+  }
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string rootCauseLine(const nlohmann::json& document) {
+  const auto causes = document.find("causes");
+  if (causes == document.end() || !causes->is_array() || causes->empty()) {
+    return {};
+  }
+  const nlohmann::json& cause = causes->front();
+  const bool check = cause.contains("check");
+  std::string out = std::string(check ? "check " : "metric ") +
+                    documentText(cause, check ? "check" : "metric") + " on " +
+                    documentText(cause, "host") + " is " + documentText(cause, "state");
+  // A check explains itself in its output; a metric through the threshold it crossed.
+  const std::string detail = documentText(cause, check ? "output" : "reason");
+  return detail.empty() ? out : out + ": " + detail;
+}
+
 }  // namespace bsm::server

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "server/notification.h"
@@ -17,5 +19,13 @@ constexpr int kNotificationDocumentVersion = 1;
 // "burn_rates" for burn-rate alerts. The Alertmanager channel reads its alerts from it too, so
 // every channel tells the same story and the outbox keeps one form.
 nlohmann::json notificationDocument(const Notification& notification);
+
+// A top-level field of a document as text ("" when absent or null; numbers as JSON writes them),
+// for channels that put fields into labels or environment variables.
+std::string documentText(const nlohmann::json& document, const char* key);
+
+// The most likely cause in one line, e.g. "check check_pgsql on db-1 is CRITICAL: CRITICAL -
+// connection refused"; "" when the document names no cause.
+std::string rootCauseLine(const nlohmann::json& document);
 
 }  // namespace bsm::server

@@ -153,7 +153,7 @@ TEST(AlertmanagerTest, AFailingServiceFiresAndItsRecoveryResolves) {
   EXPECT_EQ(alert["annotations"]["summary"], "online-shop is CRITICAL");
   EXPECT_EQ(alert["annotations"]["description"], "checkout is CRITICAL");
   EXPECT_EQ(alert["annotations"]["root_cause"],
-            "check_pgsql on db-1 is CRITICAL: CRITICAL - connection refused");
+            "check check_pgsql on db-1 is CRITICAL: CRITICAL - connection refused");
   EXPECT_EQ(alert["generatorURL"],
             "http://bsm.example.net:9440/api/v1/services/online-shop/root-cause");
 

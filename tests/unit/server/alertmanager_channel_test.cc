@@ -24,6 +24,16 @@ Notification shop(CheckState state, CheckState previous) {
   n.state = state;
   n.previous = previous;
   n.reason = "checkout is " + std::string(toString(state));
+  n.budget = BudgetView{99.9, "30d", 99.95, 42.54, 1101.6, 2.5};
+  if (state != CheckState::kOk) {
+    CauseView cause;
+    cause.component.host = "app-1";
+    cause.component.kind = "metric";
+    cause.component.name = "system.load1";
+    cause.component.state = state;
+    cause.component.reason = "value 9.2 > 8 (crit)";
+    n.causes.push_back(cause);
+  }
   return n;
 }
 
@@ -57,6 +67,10 @@ TEST(AlertmanagerChannelTest, FiresWithLabelsAndResolvesWithEndsAt) {
   EXPECT_GT(firing["endsAt"].get<std::string>(), firing["startsAt"].get<std::string>());
   EXPECT_EQ(firing["generatorURL"], "http://bsm:9440/api/v1/services/online%20shop/root-cause");
   EXPECT_EQ(firing["annotations"]["summary"], "online shop is CRITICAL");
+  EXPECT_EQ(firing["annotations"]["description"], "checkout is CRITICAL");
+  EXPECT_EQ(firing["annotations"]["root_cause"],
+            "metric system.load1 on app-1 is CRITICAL: value 9.2 > 8 (crit)");
+  EXPECT_EQ(firing["annotations"]["error_budget"], "42.5% of the error budget left");
 
   ASSERT_EQ(posts[1].size(), 1u);
   EXPECT_EQ(posts[1][0]["labels"], firing["labels"]);
