@@ -125,7 +125,8 @@ Status NotificationDispatcher::start() {
     channel.worker->start();
   }
   thread_ = std::thread([this] { loop(); });
-  logger()->info("notifications go to {} channels, outbox {}", channels_.size(), outbox_->path());
+  logger()->info("delivering notifications channels={} outbox={}", channels_.size(),
+                 outbox_->path());
   return Status::success();
 }
 
