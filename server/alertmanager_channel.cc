@@ -53,18 +53,9 @@ std::string keyOf(const nlohmann::json& document) {
 
 }  // namespace
 
-AlertmanagerChannel::AlertmanagerChannel(std::string name, std::vector<HttpUrl> urls,
-                                         std::chrono::milliseconds timeout,
-                                         std::chrono::milliseconds resend_interval,
-                                         std::string external_url, NotificationOutbox* state,
-                                         std::string ca_file)
-    : name_(std::move(name)),
-      urls_(std::move(urls)),
-      timeout_(timeout),
-      resend_interval_(resend_interval),
-      external_url_(std::move(external_url)),
-      state_(state),
-      ca_file_(std::move(ca_file)) {
+AlertmanagerChannel::AlertmanagerChannel(std::string name, Settings settings,
+                                         NotificationOutbox* state)
+    : name_(std::move(name)), settings_(std::move(settings)), state_(state) {
   if (!state_) {
     return;
   }
@@ -133,7 +124,7 @@ nlohmann::json AlertmanagerChannel::alertFor(const nlohmann::json& document) con
   return {{"labels", std::move(labels)},
           {"annotations", std::move(annotations)},
           {"generatorURL",
-           external_url_ + "/api/v1/services/" + percentEncode(service) + "/root-cause"}};
+           settings_.external_url + "/api/v1/services/" + percentEncode(service) + "/root-cause"}};
 }
 
 Delivery AlertmanagerChannel::deliver(const nlohmann::json& document) {
@@ -171,7 +162,7 @@ Delivery AlertmanagerChannel::deliver(const nlohmann::json& document) {
       alert["startsAt"] = formatRfc3339(now);
     }
     nlohmann::json sent = alert;
-    sent["endsAt"] = formatRfc3339(now + kValidResends * resend_interval_.count());
+    sent["endsAt"] = formatRfc3339(now + kValidResends * settings_.resend_interval.count());
     batch.push_back(std::move(sent));
   }
 
@@ -191,7 +182,8 @@ void AlertmanagerChannel::refresh() {
   if (firing_.empty()) {
     return;
   }
-  const std::string ends = formatRfc3339(nowMs() + kValidResends * resend_interval_.count());
+  const std::string ends =
+      formatRfc3339(nowMs() + kValidResends * settings_.resend_interval.count());
   nlohmann::json batch = nlohmann::json::array();
   for (const auto& [key, alert] : firing_) {
     nlohmann::json sent = alert;
@@ -212,8 +204,9 @@ Delivery AlertmanagerChannel::post(const nlohmann::json& alerts) {
   bool delivered = false;
   bool all_permanent = true;
   std::string failures;
-  for (const HttpUrl& url : urls_) {
-    const HttpAnswer answer = postJson(url, {}, body, timeout_, ca_file_);
+  for (const HttpUrl& url : settings_.urls) {
+    const HttpAnswer answer =
+        postJson(url, settings_.headers, body, settings_.timeout, settings_.ca_file);
     const Delivery one = deliveryFromHttpStatus(answer.status, answer.body, answer.error);
     if (one.outcome == Delivery::Outcome::kDelivered) {
       delivered = true;

@@ -27,14 +27,20 @@ class NotificationOutbox;
 // outbox's channel state, so a restart goes on refreshing them.
 class AlertmanagerChannel final : public NotificationChannel {
  public:
+  struct Settings {
+    std::vector<HttpUrl> urls;  // each an Alertmanager's /api/v2/alerts
+    std::chrono::milliseconds timeout{10'000};
+    std::chrono::milliseconds resend_interval{60'000};
+    std::string external_url;                    // this server's API, for generatorURL
+    std::map<std::string, std::string> headers;  // e.g. for a proxy in front of Alertmanager
+    std::string ca_file;                         // empty: the system's CA store
+  };
+
   // `state` (may be null in tests) keeps the firing alerts across restarts.
-  AlertmanagerChannel(std::string name, std::vector<HttpUrl> urls,
-                      std::chrono::milliseconds timeout, std::chrono::milliseconds resend_interval,
-                      std::string external_url, NotificationOutbox* state,
-                      std::string ca_file = "");
+  AlertmanagerChannel(std::string name, Settings settings, NotificationOutbox* state);
 
   Delivery deliver(const nlohmann::json& document) override;
-  std::chrono::milliseconds refreshInterval() const override { return resend_interval_; }
+  std::chrono::milliseconds refreshInterval() const override { return settings_.resend_interval; }
   void refresh() override;
 
   // The alert a notification document stands for, without startsAt/endsAt.
@@ -48,12 +54,8 @@ class AlertmanagerChannel final : public NotificationChannel {
   void forget(const std::string& key);
 
   const std::string name_;
-  const std::vector<HttpUrl> urls_;
-  const std::chrono::milliseconds timeout_;
-  const std::chrono::milliseconds resend_interval_;
-  const std::string external_url_;
+  const Settings settings_;
   NotificationOutbox* const state_;
-  const std::string ca_file_;
   // Alerts now firing, keyed by what they are about ("service:NAME", "burn:page:NAME"), each
   // as last sent (labels, annotations, startsAt, generatorURL).
   std::map<std::string, nlohmann::json> firing_;

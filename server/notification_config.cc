@@ -103,7 +103,6 @@ NotificationChannelConfig readChannel(const ConfigFile& file, const YAML::Node& 
       break;
     case Type::kAlertmanager:
       refuse("command", "is for exec channels");
-      refuse("headers", "is for webhook channels");
       if (entry["url"] && entry["urls"]) {
         file.fail(entry["urls"], context + ": give url or urls, not both");
       }
@@ -135,7 +134,7 @@ NotificationChannelConfig readChannel(const ConfigFile& file, const YAML::Node& 
     case Type::kExec:
       refuse("url", "is for webhook and alertmanager channels");
       refuse("urls", "is for alertmanager channels");
-      refuse("headers", "is for webhook channels");
+      refuse("headers", "is for webhook and alertmanager channels");
       refuse("resend_interval", "is for alertmanager channels");
       refuse("external_url", "is for alertmanager channels");
       refuse("ca", "is for webhook and alertmanager channels");

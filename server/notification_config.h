@@ -23,7 +23,7 @@ struct NotificationChannelConfig {
   Type type = Type::kWebhook;
   std::vector<std::string> urls;     // webhook: exactly one; alertmanager: one or more
   std::vector<std::string> command;  // exec: the argument vector, run without a shell
-  // Webhook: extra request headers.
+  // Webhook and Alertmanager: extra request headers.
   // TODO: a token can only be written into server.yaml; a headers_file (like tokens.admin_file)
   // would keep secrets out of a file that is often shared or committed.
   std::map<std::string, std::string> headers;

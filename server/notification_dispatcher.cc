@@ -57,9 +57,15 @@ Result<std::unique_ptr<NotificationChannel>> makeChannel(const NotificationChann
       if (!urls) {
         return urls.error();
       }
-      return std::unique_ptr<NotificationChannel>(std::make_unique<AlertmanagerChannel>(
-          config.name, std::move(*urls), config.timeout, config.resend_interval,
-          config.external_url, &outbox, config.ca_file));
+      AlertmanagerChannel::Settings settings;
+      settings.urls = std::move(*urls);
+      settings.timeout = config.timeout;
+      settings.resend_interval = config.resend_interval;
+      settings.external_url = config.external_url;
+      settings.headers = config.headers;
+      settings.ca_file = config.ca_file;
+      return std::unique_ptr<NotificationChannel>(
+          std::make_unique<AlertmanagerChannel>(config.name, std::move(settings), &outbox));
     }
     case Type::kExec:
       return std::unique_ptr<NotificationChannel>(

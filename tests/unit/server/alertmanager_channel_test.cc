@@ -40,8 +40,11 @@ Notification shop(CheckState state, CheckState previous) {
 std::unique_ptr<AlertmanagerChannel> channelTo(const HookReceiver& receiver,
                                                NotificationOutbox* state = nullptr) {
   auto url = parseHttpUrl(receiver.url("/api/v2/alerts"));
-  return std::make_unique<AlertmanagerChannel>("am", std::vector<HttpUrl>{*url}, 2s, 1min,
-                                               "http://bsm:9440", state);
+  AlertmanagerChannel::Settings settings;
+  settings.urls = {*url};
+  settings.timeout = 2s;
+  settings.external_url = "http://bsm:9440";
+  return std::make_unique<AlertmanagerChannel>("am", settings, state);
 }
 
 TEST(AlertmanagerChannelTest, FiresWithLabelsAndResolvesWithEndsAt) {
