@@ -225,7 +225,7 @@ TEST(NotificationDispatcherTest, APermanentRefusalIsNotRetried) {
 TEST(NotificationDispatcherTest, ASlowReceiverDoesNotDelayAnotherChannel) {
   TempDir dir;
   HookReceiver slow;
-  slow.setDelay(3s);
+  slow.setDelay(5s);
   HookReceiver fast;
   auto slow_channel = webhook("slow", slow.url());
   slow_channel.timeout = 10s;
@@ -233,13 +233,14 @@ TEST(NotificationDispatcherTest, ASlowReceiverDoesNotDelayAnotherChannel) {
       makeDispatcher({slow_channel, webhook("fast", fast.url())}, fastOptions(dir.path()));
   ASSERT_TRUE(dispatcher->start());
 
-  const auto started = std::chrono::steady_clock::now();
   dispatcher->notify(failure("svc", 1));
   dispatcher->notify(failure("svc", 2));
   ASSERT_EQ(fast.waitFor(2, 10s).size(), 2u);
   // Both reached the fast receiver while the slow one still holds its first request.
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+  EXPECT_EQ(slow.count(), 0u);
   EXPECT_EQ(dispatcher->stats()["slow"].sent, 0u);
+  slow.release();
+  EXPECT_EQ(slow.waitFor(2, 10s).size(), 2u);
 }
 
 TEST(NotificationDispatcherTest, ChannelsTakeOnlyTheirServicesCriticalitiesAndKinds) {
@@ -375,12 +376,13 @@ TEST(NotificationDispatcherTest, ExecThatTimesOutOrFailsIsRetried) {
                                      "[ \"$n\" -eq 2 ] && exit 1\n"
                                      "exit 0\n");
   auto channel = exec("run", {command, marker});
-  channel.timeout = 300ms;
+  channel.timeout = 1s;
   auto dispatcher = makeDispatcher({channel}, fastOptions(dir.path()));
   ASSERT_TRUE(dispatcher->start());
   dispatcher->notify(failure("svc"));
   ASSERT_TRUE(eventually([&] { return dispatcher->stats()["run"].sent == 1; }, 15s));
-  EXPECT_EQ(dispatcher->stats()["run"].failed_attempts, 2u);
+  // At least the hang and the failure; a loaded machine may time out a slow start as well.
+  EXPECT_GE(dispatcher->stats()["run"].failed_attempts, 2u);
 }
 
 }  // namespace

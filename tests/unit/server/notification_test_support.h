@@ -21,13 +21,9 @@ class HookReceiver {
   // Port 0 picks a free one; a given port brings a receiver back where an earlier one was.
   explicit HookReceiver(int port = 0) {
     server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::chrono::milliseconds delay;
-      {
-        std::lock_guard lock(mutex_);
-        delay = delay_;
-      }
-      std::this_thread::sleep_for(delay);
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      // A slow receiver, until the delay passes or the test lets it go.
+      released_.wait_for(lock, delay_, [this] { return release_; });
       paths_.push_back(request.path);
       bodies_.push_back(request.body);
       headers_.push_back(request.headers);
@@ -47,10 +43,7 @@ class HookReceiver {
     }
   }
   ~HookReceiver() {
-    {
-      std::lock_guard lock(mutex_);
-      delay_ = std::chrono::milliseconds(0);
-    }
+    release();
     server_.stop();
     thread_.join();
   }
@@ -66,6 +59,14 @@ class HookReceiver {
   void setDelay(std::chrono::milliseconds delay) {
     std::lock_guard lock(mutex_);
     delay_ = delay;
+  }
+  // Ends every delay, now and later.
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      release_ = true;
+    }
+    released_.notify_all();
   }
 
   // Waits until at least `count` requests came in; returns every body parsed as JSON.
@@ -95,6 +96,8 @@ class HookReceiver {
   std::condition_variable changed_;
   int status_ = 200;
   std::chrono::milliseconds delay_{0};
+  std::condition_variable released_;
+  bool release_ = false;
   std::vector<std::string> paths_;
   std::vector<std::string> bodies_;
   std::vector<httplib::Headers> headers_;
