@@ -109,15 +109,16 @@ NotificationChannelConfig readChannel(const ConfigFile& file, const YAML::Node& 
       if (!entry["url"] && !entry["urls"]) {
         file.fail(entry, context + ": missing required key 'urls' (Alertmanager base URLs)");
       }
-      config.urls = readStrings(file, entry["url"] ? entry["url"] : entry["urls"], "urls");
-      if (config.urls.empty()) {
-        file.fail(entry["urls"], context + ": urls is empty");
-      }
-      for (size_t i = 0; i < config.urls.size(); ++i) {
-        const YAML::Node at = entry["urls"] && entry["urls"].IsSequence() ? entry["urls"][i]
-                              : entry["url"]                              ? entry["url"]
-                                                                          : entry["urls"];
-        requireUrl(file, at, context, config.urls[i]);
+      {
+        const YAML::Node urls = entry["url"] ? entry["url"] : entry["urls"];
+        config.urls = readStrings(file, urls, "urls");
+        if (config.urls.empty()) {
+          file.fail(urls, context + ": urls is empty");
+        }
+        for (size_t i = 0; i < config.urls.size(); ++i) {
+          // A bad URL is reported at its own line when it is one of a list.
+          requireUrl(file, urls.IsSequence() ? urls[i] : urls, context, config.urls[i]);
+        }
       }
       config.resend_interval = file.getDuration(entry, "resend_interval", config.resend_interval);
       if (config.resend_interval < 1s) {

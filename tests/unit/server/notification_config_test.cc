@@ -90,6 +90,15 @@ TEST(NotificationConfigTest, ErrorsNameFileAndLine) {
             std::string::npos);
 }
 
+TEST(NotificationConfigTest, ABadUrlInAListIsReportedAtItsLine) {
+  const std::string error = errorOf(
+      "notifications:\n  - name: am\n    type: alertmanager\n    urls:\n"
+      "      - http://am-1:9093\n      - am-2:9093\n");
+  EXPECT_NE(error.find("server.yaml:10:"), std::string::npos) << error;
+  EXPECT_NE(error.find("'am-2:9093' is not an http:// or https:// URL"), std::string::npos)
+      << error;
+}
+
 TEST(NotificationConfigTest, RefusesMistakes) {
   EXPECT_NE(errorOf("notifications:\n  - {name: x, type: webhook}\n").find("'url'"),
             std::string::npos);
