@@ -10,6 +10,7 @@
 #include "server/http_api.h"
 #include "server/maintenance_calendar.h"
 #include "server/maintenance_routes.h"
+#include "server/notification_dispatcher.h"
 #include "server/service_engine.h"
 #include "server/service_model.h"
 #include "server/sla_ledger.h"
@@ -65,6 +66,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
     app->zabbix_push_ = std::make_unique<ZabbixPush>(*config.zabbix, *app->engine_);
     app->engine_->addSink(app->zabbix_push_.get());
   }
+  if (!config.notifications.empty()) {
+    NotificationDispatcher::Options notify_options;
+    notify_options.data_dir = config.data_dir;
+    auto dispatcher = NotificationDispatcher::create(config.notifications, notify_options);
+    if (!dispatcher) {
+      return Error{config.path + ": notifications: " + dispatcher.error().message};
+    }
+    app->notifications_ = std::move(dispatcher.value());
+    app->engine_->addNotificationSink(app->notifications_.get());
+  }
 
   SessionSettings settings;
   settings.max_frame_bytes = config.max_frame_bytes;
@@ -83,6 +94,15 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
                                                  [] { return nowMs(); });
   app->sla_routes_->registerWith(*app->http_);
   addAnalysisRoutes(*app->http_, *app->engine_, app->sla_ledger_.get());
+  if (app->notifications_) {
+    // Burn-rate alerts go out through the same channels, and every notification says where
+    // its service stands against its SLA.
+    app->sla_ledger_->addNotificationSink(app->notifications_.get());
+    app->notifications_->setBudgetLookup(
+        [ledger = app->sla_ledger_.get()](const std::string& service) {
+          return ledger->budget(service);
+        });
+  }
   app->zabbix_webhook_ = std::make_unique<ZabbixWebhook>(*app->engine_);
   app->http_->addPost(
       ZabbixWebhook::kPath,
@@ -119,6 +139,11 @@ Status ServerApp::start() {
   // Burn-rate alerts read SQLite, so they run on the ledger's thread, never on the I/O thread
   // that serves agents.
   sla_ledger_->start(std::chrono::seconds(30));
+  if (notifications_) {
+    if (Status delivering = notifications_->start(); !delivering) {
+      return delivering;
+    }
+  }
   armTick();
   io_thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(io_);
@@ -149,6 +174,10 @@ void ServerApp::stop() {
   io_.stop();
   if (io_thread_.joinable()) {
     io_thread_.join();
+  }
+  // After the I/O thread: notifications the last ingested data caused are still stored.
+  if (notifications_) {
+    notifications_->stop();
   }
   if (store_) {
     store_->flush();

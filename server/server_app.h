@@ -16,6 +16,7 @@ namespace bsm::server {
 class AgentListener;
 class HttpApi;
 class MaintenanceCalendar;
+class NotificationDispatcher;
 class ServiceEngine;
 class SlaLedger;
 class SlaRoutes;
@@ -49,6 +50,8 @@ class ServerApp {
   ServiceEngine& engine() { return *engine_; }
   // Notifiers register here for burn-rate alerts, and read budgets from it.
   SlaLedger& slaLedger() { return *sla_ledger_; }
+  // Null when no notification channel is configured.
+  NotificationDispatcher* notifications() { return notifications_.get(); }
 
  private:
   explicit ServerApp(ServerConfig config);
@@ -61,6 +64,7 @@ class ServerApp {
   std::unique_ptr<MaintenanceCalendar> maintenance_;
   // Sinks of the engine are declared before it, so that they outlive it.
   std::unique_ptr<ZabbixPush> zabbix_push_;
+  std::unique_ptr<NotificationDispatcher> notifications_;
   std::unique_ptr<ServiceEngine> engine_;
   asio::io_context io_;
   asio::steady_timer tick_timer_;

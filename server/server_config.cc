@@ -59,7 +59,7 @@ ServerConfig ServerConfig::load(const std::string& path) {
   file.requireMap(root, "the server configuration");
   file.rejectUnknownKeys(root,
                          {"listen", "tls", "data_dir", "tokens", "models", "agent_grace",
-                          "max_frame_bytes", "log_level", "zabbix"},
+                          "max_frame_bytes", "log_level", "zabbix", "notifications"},
                          "the server configuration");
 
   ServerConfig config;
@@ -128,6 +128,10 @@ ServerConfig ServerConfig::load(const std::string& path) {
   }
   if (const YAML::Node zabbix = root["zabbix"]; zabbix && !zabbix.IsNull()) {
     config.zabbix = readZabbix(file, zabbix);
+  }
+  if (const YAML::Node notifications = root["notifications"];
+      notifications && !notifications.IsNull()) {
+    config.notifications = readNotifications(file, notifications, config.http_listen);
   }
   return config;
 }

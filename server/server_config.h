@@ -8,6 +8,7 @@
 
 #include "common/host_port.h"
 #include "common/tls_files.h"
+#include "server/notification_config.h"
 
 namespace bsm::server {
 
@@ -34,7 +35,8 @@ struct ServerConfig {
   // Frames above this size end the session.
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";
-  std::optional<ZabbixPushConfig> zabbix;  // absent: no push to Zabbix
+  std::optional<ZabbixPushConfig> zabbix;                // absent: no push to Zabbix
+  std::vector<NotificationChannelConfig> notifications;  // empty: nothing is notified
 
   // Reads and validates the file; throws ConfigError naming file and line.
   static ServerConfig load(const std::string& path);

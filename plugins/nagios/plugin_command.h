@@ -23,6 +23,9 @@ struct PluginCommand {
   std::chrono::milliseconds kill_grace{2'000};
   // Standard output kept; the rest is read and discarded so the plugin never blocks on a pipe.
   size_t max_output_bytes = 64 * 1024;
+  // What the process reads on standard input; empty: /dev/null. Handed over in an in-memory
+  // file rather than a pipe, so no writer has to keep pace with the process.
+  std::string stdin_data;
 };
 
 // The environment a plugin starts with: the fixed base, then `extra` on top.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +51,34 @@ struct Pipe {
       ::close(read);
     if (write >= 0)
       ::close(write);
+  }
+};
+
+// Standard input for a process that is given data: an anonymous in-memory file, written in full
+// before the spawn and rewound, so the child reads it at its own pace and sees end of file.
+struct InputFile {
+  int fd = -1;
+  ~InputFile() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+  bool fill(const std::string& data) {
+    fd = ::memfd_create("bsm-stdin", MFD_CLOEXEC);
+    if (fd < 0) {
+      return false;
+    }
+    size_t written = 0;
+    while (written < data.size()) {
+      const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        return false;
+      }
+      written += static_cast<size_t>(n);
+    }
+    return ::lseek(fd, 0, SEEK_SET) == 0;
   }
 };
 
@@ -109,7 +138,15 @@ Result<std::unique_ptr<PluginProcess>> PluginProcess::spawn(const PluginCommand&
   }
 
   SpawnSetup setup;
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  InputFile input;
+  if (command.stdin_data.empty()) {
+    posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  } else {
+    if (!input.fill(command.stdin_data)) {
+      return Error{"cannot run " + program + ": no file for its input: " + errnoText(errno)};
+    }
+    posix_spawn_file_actions_adddup2(&setup.actions, input.fd, STDIN_FILENO);
+  }
   posix_spawn_file_actions_adddup2(&setup.actions, out.write, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&setup.actions, err.write, STDERR_FILENO);
   // The agent's sockets and files are none of the plugin's business, whatever their flags.

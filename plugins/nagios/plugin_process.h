@@ -24,11 +24,11 @@ struct PluginOutcome {
 
 // One running plugin, from spawn to reaping, driven by CheckRunner's poll loop on one thread.
 //
-// The plugin runs in a process group of its own with standard input from /dev/null, so that a
-// timeout can stop it together with everything it started. It is spawned with posix_spawn
-// (vfork semantics: nothing of the agent's heap is copied, and the agent's other threads are
-// never left half-forked), with signal dispositions and mask reset and every descriptor above
-// standard error closed.
+// The plugin runs in a process group of its own with standard input from /dev/null (or the
+// command's stdin_data), so that a timeout can stop it together with everything it started. It is
+// spawned with posix_spawn (vfork semantics: nothing of the agent's heap is copied, and the agent's
+// other threads are never left half-forked), with signal dispositions and mask reset and every
+// descriptor above standard error closed.
 class PluginProcess {
  public:
   using Clock = std::chrono::steady_clock;

@@ -89,6 +89,22 @@ TEST(CheckRunnerTest, OtherExitCodesAreUnknownWithTheOutputKept) {
   EXPECT_EQ(outcome.note, "exit status 13 is not a plugin state (0-3)");
 }
 
+TEST(CheckRunnerTest, StandardInputIsTheGivenDataOrEmpty) {
+  CheckRunner runner(4);
+  PluginCommand command = shell("wc -c");
+  // More than a pipe holds, so a writer that had to keep pace would deadlock here.
+  command.stdin_data = std::string(200 * 1024, 'x');
+  PluginOutcome outcome = runner.runNow(command);
+  EXPECT_EQ(outcome.state, CheckState::kOk);
+  EXPECT_EQ(outcome.output, "204800\n");
+
+  command = shell("cat");
+  command.stdin_data = "{\"service\": \"shop\"}\n";
+  EXPECT_EQ(runner.runNow(command).output, command.stdin_data);
+
+  EXPECT_EQ(runner.runNow(shell("wc -c")).output, "0\n");
+}
+
 TEST(CheckRunnerTest, ASignalIsUnknownAndNamed) {
   CheckRunner runner(4);
   const PluginOutcome outcome = runner.runNow(shell("echo partial; kill -SEGV $$"));
