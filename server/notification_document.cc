@@ -13,13 +13,6 @@ nlohmann::json number(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json causeToJson(const CauseView& cause) {
-  nlohmann::json out = componentToJson(cause.component);
-  out["service"] = cause.service;
-  out["affects"] = cause.affects;
-  return out;
-}
-
 nlohmann::json budgetToJson(const BudgetView& budget) {
   return {
       {"objective", number(budget.objective)},
