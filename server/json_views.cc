@@ -63,6 +63,12 @@ nlohmann::json componentToJson(const ComponentView& component) {
   out["reason"] = component.reason;
   out["since"] = timeToJson(component.since_ms);
   out["maintenance"] = toString(component.maintenance);
+  if (component.acknowledgement) {
+    out["acknowledged"] = {{"author", component.acknowledgement->author},
+                           {"comment", component.acknowledgement->comment},
+                           {"sticky", component.acknowledgement->sticky},
+                           {"time", timeToJson(component.acknowledgement->ts_ms)}};
+  }
   out["last_seen"] = timeToJson(component.last_seen_ms);
   return out;
 }

@@ -5,6 +5,7 @@
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "common/tls_context.h"
+#include "server/acknowledgement_routes.h"
 #include "server/agent_listener.h"
 #include "server/analysis_routes.h"
 #include "server/http_api.h"
@@ -84,6 +85,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::create(const ServerConfig& config)
   app->http_ = std::make_unique<HttpApi>(*app->engine_, tokens->admin, tokens->read_only);
   addModelRoutes(*app->http_, *app->engine_,
                  [server = app.get()] { return server->reloadModel(); });
+  addAcknowledgementRoutes(*app->http_, *app->engine_);
   addMaintenanceRoutes(*app->http_, *app->maintenance_,
                        [server = app.get()] { server->applyMaintenance(); });
   app->applyMaintenance();

@@ -574,6 +574,26 @@ void ServiceEngine::setMaintenance(ActiveMaintenance active, int64_t now_ms) {
   publish(changes);
 }
 
+size_t ServiceEngine::acknowledge(const ComponentQuery& query, std::optional<Acknowledgement> ack,
+                                  int64_t now_ms) {
+  std::unique_lock lock(mutex_);
+  advanceClock(now_ms);
+  std::vector<StateChange> changes;
+  size_t changed = 0;
+  for (const ComponentId id : matchComponents(query)) {
+    const bool was = graph_->component(id).acknowledged;
+    const bool now = graph_->setAcknowledged(id, ack, now_ms, changes);
+    // A second acknowledgement of the same problem replaces the comment: a change too.
+    changed += was != now || (ack.has_value() && now) ? 1 : 0;
+  }
+  rulesLog()->info("{} component={} host={} name={} author=\"{}\" comment=\"{}\" changed={}",
+                   ack ? "acknowledged" : "acknowledgement removed",
+                   query.name.empty() ? "all" : query.name, query.host, query.name,
+                   ack ? ack->author : "", ack ? ack->comment : "", changed);
+  publish(changes);
+  return changed;
+}
+
 EngineStats ServiceEngine::stats() const {
   std::shared_lock lock(mutex_);
   EngineStats stats;

@@ -110,6 +110,13 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   // recorded at now_ms. Costs the components of the hosts named now or before, not the model.
   void setMaintenance(ActiveMaintenance active, int64_t now_ms);
 
+  // Acknowledges the current problem of every component the query matches (or, with nullopt,
+  // takes acknowledgements back); returns how many components changed. OK components are
+  // left alone: there is nothing to acknowledge.
+  // TODO: acknowledgements live in memory only and are lost when bsm-server restarts.
+  size_t acknowledge(const ComponentQuery& query, std::optional<Acknowledgement> ack,
+                     int64_t now_ms);
+
   // What replaceModel() would change, without changing anything: services added, removed or
   // defined differently, and the services whose state would differ.
   ModelDiff previewModel(const ServiceModel& model) const;

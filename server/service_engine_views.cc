@@ -110,6 +110,9 @@ ComponentView ServiceEngine::componentView(const Component& component) const {
   view.since_ms = component.since_ms;
   view.last_seen_ms = series.sample_ts_ms;
   view.maintenance = component.cover;
+  if (component.acknowledged) {
+    view.acknowledgement = component.acknowledgement;
+  }
   return view;
 }
 

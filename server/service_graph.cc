@@ -60,11 +60,18 @@ void ServiceCounts::remove(const ChildContributions& child) {
   child.planned.removeFrom(planned);
 }
 
-ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, bool counted,
-                                   const ChildCounting& counting, const Impact& impact,
-                                   int64_t weight) {
+ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, bool acknowledged,
+                                   bool counted, const ChildCounting& counting,
+                                   const Impact& impact, int64_t weight) {
   if (!counted) {
     return {};
+  }
+  if (acknowledged && state != CheckState::kOk) {
+    if (counting.ignore_acknowledged) {
+      const Contribution ignored{Contribution::Kind::kIgnored, state, 0};
+      return {ignored, ignored, ignored};
+    }
+    state = counting.acknowledged_as.value_or(state);
   }
   const bool covered = cover != MaintenanceCover::kNone;
   const bool real_ok = covered && counting.maintenance_as_ok;
@@ -79,15 +86,18 @@ ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, boo
 
 Contribution ServiceGraph::componentContribution(const Component& component, CheckState state,
                                                  bool counted) const {
-  return componentContributions(component, state, counted, component.cover).real;
+  return componentContributions(component, state, counted, component.cover, component.acknowledged)
+      .real;
 }
 
 ChildContributions ServiceGraph::componentContributions(const Component& component,
                                                         CheckState state, bool counted,
-                                                        MaintenanceCover cover) const {
+                                                        MaintenanceCover cover,
+                                                        bool acknowledged) const {
   const Selector& selector = selectorOf(component);
-  return contributionsOf(state, cover, counted, services_[component.service].def->counting,
-                         selector.impact, selector.weight);
+  return contributionsOf(state, cover, acknowledged, counted,
+                         services_[component.service].def->counting, selector.impact,
+                         selector.weight);
 }
 
 Contribution ServiceGraph::edgeContribution(const ServiceEdge& edge, uint32_t parent,
@@ -97,7 +107,7 @@ Contribution ServiceGraph::edgeContribution(const ServiceEdge& edge, uint32_t pa
 
 ChildContributions ServiceGraph::edgeContributions(const ServiceEdge& edge, uint32_t parent,
                                                    CheckState state, MaintenanceCover cover) const {
-  return contributionsOf(state, cover, true, services_[parent].def->counting, edge.impact,
+  return contributionsOf(state, cover, false, true, services_[parent].def->counting, edge.impact,
                          edge.weight);
 }
 
@@ -243,12 +253,17 @@ void ServiceGraph::update(ComponentId id, const ComponentVerdict& verdict, int64
   }
 
   ServiceNode& node = services_[component.service];
-  const ChildContributions before =
-      componentContributions(component, component.state, component.counted, component.cover);
-  const ChildContributions after =
-      componentContributions(component, verdict.state, verdict.counted, component.cover);
+  // An acknowledgement lasts until the problem is over (OK), or, unless sticky, until it
+  // changes into another problem: a new problem deserves new eyes.
+  const bool acknowledged = component.acknowledged && verdict.state != CheckState::kOk &&
+                            (!state_changed || component.acknowledgement.sticky);
+  const ChildContributions before = componentContributions(
+      component, component.state, component.counted, component.cover, component.acknowledged);
+  const ChildContributions after = componentContributions(component, verdict.state, verdict.counted,
+                                                          component.cover, acknowledged);
   node.counts.remove(before);
   node.counts.add(after);
+  component.acknowledged = acknowledged;
   if (state_changed) {
     changes.push_back(componentChange(node.def->name, series, verdict.state, component.state,
                                       verdict.reason, ts_ms));
@@ -270,16 +285,44 @@ void ServiceGraph::setComponentCover(ComponentId id, MaintenanceCover cover, int
     return;
   }
   ServiceNode& node = services_[component.service];
-  const ChildContributions before =
-      componentContributions(component, component.state, component.counted, component.cover);
-  const ChildContributions after =
-      componentContributions(component, component.state, component.counted, cover);
+  const ChildContributions before = componentContributions(
+      component, component.state, component.counted, component.cover, component.acknowledged);
+  const ChildContributions after = componentContributions(
+      component, component.state, component.counted, cover, component.acknowledged);
   component.cover = cover;
   node.counts.remove(before);
   node.counts.add(after);
   if (before != after) {
     propagate(component.service, ts_ms, changes);
   }
+}
+
+bool ServiceGraph::setAcknowledged(ComponentId id, std::optional<Acknowledgement> ack,
+                                   int64_t ts_ms, std::vector<StateChange>& changes) {
+  Component& component = components_[id];
+  // Only a problem can be acknowledged.
+  if (ack && component.state == CheckState::kOk) {
+    return false;
+  }
+  const bool acknowledged = ack.has_value();
+  if (ack) {
+    component.acknowledgement = std::move(*ack);
+  }
+  if (component.acknowledged == acknowledged) {
+    return acknowledged;
+  }
+  ServiceNode& node = services_[component.service];
+  const ChildContributions before = componentContributions(
+      component, component.state, component.counted, component.cover, component.acknowledged);
+  const ChildContributions after = componentContributions(
+      component, component.state, component.counted, component.cover, acknowledged);
+  component.acknowledged = acknowledged;
+  node.counts.remove(before);
+  node.counts.add(after);
+  if (before != after) {
+    propagate(component.service, ts_ms, changes);
+  }
+  return acknowledged;
 }
 
 void ServiceGraph::setServiceWindow(uint32_t service, MaintenanceCover cover, int64_t ts_ms,
@@ -363,8 +406,8 @@ void ServiceGraph::settle() {
     node.counts = ServiceCounts();
     for (const ComponentId id : node.components) {
       const Component& component = components_[id];
-      node.counts.add(
-          componentContributions(component, component.state, component.counted, component.cover));
+      node.counts.add(componentContributions(component, component.state, component.counted,
+                                             component.cover, component.acknowledged));
     }
     for (const auto& edge : node.children) {
       const ServiceNode& child = services_[edge.service];

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "server/series_store.h"
 #include "server/service_model.h"
 #include "server/state_change_sink.h"
+#include "server/views.h"
 
 namespace bsm::server {
 
@@ -28,6 +30,8 @@ struct Component {
   int64_t pending_since_ms = 0;
   bool scheduled = false;                            // has an entry in the engine's staleness queue
   MaintenanceCover cover = MaintenanceCover::kNone;  // from windows on its host or itself
+  bool acknowledged = false;                         // an operator has taken the current problem on
+  Acknowledgement acknowledgement;                   // who and why, while acknowledged
 };
 
 struct ServiceEdge {
@@ -74,9 +78,9 @@ struct ServiceCounts {
   void remove(const ChildContributions& child);
 };
 
-ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, bool counted,
-                                   const ChildCounting& counting, const Impact& impact,
-                                   int64_t weight);
+ChildContributions contributionsOf(CheckState state, MaintenanceCover cover, bool acknowledged,
+                                   bool counted, const ChildCounting& counting,
+                                   const Impact& impact, int64_t weight);
 
 struct ServiceNode {
   const ServiceDef* def = nullptr;
@@ -144,6 +148,11 @@ class ServiceGraph {
                          std::vector<StateChange>& changes);
   void setServiceWindow(uint32_t service, MaintenanceCover cover, int64_t ts_ms,
                         std::vector<StateChange>& changes);
+  // Acknowledges the component's current problem (or, with nullopt, takes it back) and carries
+  // the consequences up. Returns whether the component is acknowledged afterwards (false for a
+  // component with no problem to acknowledge).
+  bool setAcknowledged(ComponentId id, std::optional<Acknowledgement> ack, int64_t ts_ms,
+                       std::vector<StateChange>& changes);
 
   // Root-cause analysis: the leaf components that explain `service`'s state, found by descending
   // only into children that explain their parent's state under its rule (a failed member of a
@@ -182,7 +191,8 @@ class ServiceGraph {
   Contribution edgeContribution(const ServiceEdge& edge, uint32_t parent, CheckState state,
                                 MaintenanceCover cover) const;
   ChildContributions componentContributions(const Component& component, CheckState state,
-                                            bool counted, MaintenanceCover cover) const;
+                                            bool counted, MaintenanceCover cover,
+                                            bool acknowledged) const;
   ChildContributions edgeContributions(const ServiceEdge& edge, uint32_t parent, CheckState state,
                                        MaintenanceCover cover) const;
   // The service's state, reason and maintenance from its counts.

@@ -234,8 +234,21 @@ ChildCounting parseCounting(const ConfigFile& file, const YAML::Node& node,
                             const std::string& service) {
   const std::string context = "service '" + service + "': count";
   file.requireMap(node, context);
-  file.rejectUnknownKeys(node, {"unknown", "maintenance"}, context);
+  file.rejectUnknownKeys(node, {"unknown", "acknowledged", "maintenance"}, context);
   ChildCounting counting;
+  if (const YAML::Node acknowledged = node["acknowledged"]) {
+    const std::string word = file.asString(acknowledged, context + " acknowledged");
+    if (word == "ignore") {
+      counting.ignore_acknowledged = true;
+    } else if (word != "as_is") {
+      const std::optional<CheckState> state = stateNamed(word);
+      if (!state) {
+        file.fail(acknowledged, context + " acknowledged '" + word +
+                                    "' must be as_is, ok, warning, critical, unknown or ignore");
+      }
+      counting.acknowledged_as = *state;
+    }
+  }
   if (const YAML::Node maintenance = node["maintenance"]) {
     const std::string word = file.asString(maintenance, context + " maintenance");
     if (word != "as_is" && word != "ok") {
@@ -472,6 +485,11 @@ std::string describeDefinition(const ServiceDef& def) {
     text += def.counting.unknown_as ? std::string(toString(*def.counting.unknown_as)) : "unknown";
   }
   text += def.counting.maintenance_as_ok ? "\ncount maintenance: ok" : "";
+  if (def.counting.ignore_acknowledged) {
+    text += "\ncount acknowledged: ignore";
+  } else if (def.counting.acknowledged_as) {
+    text += "\ncount acknowledged: " + std::string(toString(*def.counting.acknowledged_as));
+  }
   // TODO: the SLA is left out of the comparison until the SLA policy can describe itself.
   text += "\nsla: " + std::string(def.sla ? "yes" : "no");
   for (const auto& dependency : def.depends_on) {

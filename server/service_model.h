@@ -18,9 +18,9 @@ class ConfigFile;
 
 namespace bsm::server {
 
-// How a service counts its children's UNKNOWN and maintenance (`count:` in the model). By default
-// UNKNOWN counts as itself; a service can say it means CRITICAL (a check that cannot run is a
-// failure), OK, WARNING, or that it takes no part (shown but not counted).
+// How a service counts its children's UNKNOWN, acknowledged problems and maintenance (`count:` in
+// the model). By default UNKNOWN counts as itself; a service can say it means CRITICAL (a check
+// that cannot run is a failure), OK, WARNING, or that it takes no part (shown but not counted).
 struct ChildCounting {
   std::optional<CheckState> unknown_as;
   bool ignore_unknown = false;
@@ -28,6 +28,10 @@ struct ChildCounting {
   // in this service's state. By default it counts as it is and the service is flagged as in
   // maintenance instead (when all its trouble is covered).
   bool maintenance_as_ok = false;
+  // `acknowledged:` what an acknowledged problem counts as (ok, warning...), or ignore; by
+  // default it counts as it is.
+  std::optional<CheckState> acknowledged_as;
+  bool ignore_acknowledged = false;
 };
 
 struct Dependency {

@@ -14,6 +14,15 @@
 
 namespace bsm::server {
 
+// An operator's note that a component's problem is known and being handled. It holds until the
+// component is OK again or, unless sticky, until its problem changes (WARNING to CRITICAL).
+struct Acknowledgement {
+  std::string author;
+  std::string comment;
+  bool sticky = false;
+  int64_t ts_ms = 0;
+};
+
 // Read-only snapshots of the engine's state, copied out under its lock for the HTTP API and
 // anything else that reports. Times are milliseconds since the epoch (UTC); 0 means never.
 
@@ -31,6 +40,7 @@ struct ComponentView {
   int64_t last_seen_ms = 0;  // time of the latest sample or result
   MaintenanceCover maintenance = MaintenanceCover::kNone;
   std::vector<double> recent;  // metrics only: the latest values, oldest first (up to 16)
+  std::optional<Acknowledgement> acknowledgement;  // set while acknowledged
 };
 
 struct ChildServiceView {

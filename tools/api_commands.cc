@@ -272,7 +272,7 @@ void addApiCommands(CLI::App& app, int& exit_code) {
 
   const std::string group =
       "API options (services, status, agents, sla, history, root-cause, impact, what-if, model, "
-      "maintenance)";
+      "maintenance, ack)";
   app.add_option(
          "--server", settings->server,
          std::string("bsm-server's API URL (default: $BSM_SERVER, else ") + kDefaultServer + ")")
@@ -361,6 +361,7 @@ void addApiCommands(CLI::App& app, int& exit_code) {
 
   addAnalysisCommands(app, settings, footer, exit_code);
   addMaintenanceCommands(app, settings, footer, exit_code);
+  addAcknowledgementCommand(app, settings, footer, exit_code);
 }
 
 }  // namespace bsm::tools

@@ -1,5 +1,6 @@
 #include "tools/maintenance_commands.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -128,7 +129,79 @@ void runRemove(const ApiSettings& settings, const std::string& id, int& exit_cod
   std::cout << "maintenance window " << id << " removed\n";
 }
 
+struct AckOptions {
+  std::string host;
+  std::string check;
+  std::string metric;
+  std::string comment;
+  std::string author;
+  bool sticky = false;
+  bool remove = false;
+};
+
+void runAck(const ApiSettings& settings, const AckOptions& options, int& exit_code) {
+  Result<ApiClient> client = makeClient(settings);
+  if (!client) {
+    fail(exit_code, client.error().message);
+    return;
+  }
+  Result<nlohmann::json> body = Error{""};
+  if (options.remove) {
+    std::string path = "/api/v1/acknowledgements";
+    addQuery(path, "host", options.host);
+    addQuery(path, "check", options.check);
+    addQuery(path, "metric", options.metric);
+    body = client->remove(path);
+  } else {
+    if (options.comment.empty()) {
+      fail(exit_code, "--comment is required: say who is on it and why");
+      return;
+    }
+    nlohmann::json request = {
+        {"host", options.host}, {"comment", options.comment}, {"sticky", options.sticky}};
+    const char* user = std::getenv("USER");
+    request["author"] = options.author.empty() ? std::string(user ? user : "") : options.author;
+    if (!options.check.empty()) {
+      request["check"] = options.check;
+    }
+    if (!options.metric.empty()) {
+      request["metric"] = options.metric;
+    }
+    body = client->post("/api/v1/acknowledgements", request);
+  }
+  if (!body) {
+    fail(exit_code, body.error().message);
+    return;
+  }
+  if (options.remove) {
+    std::cout << fmt::format("{} acknowledgements removed\n", text(*body, "removed"));
+  } else {
+    const std::string count = text(*body, "acknowledged");
+    std::cout << (count == "0" ? std::string("nothing acknowledged: no matching component has a "
+                                             "problem\n")
+                               : fmt::format("{} components acknowledged\n", count));
+  }
+}
+
 }  // namespace
+
+void addAcknowledgementCommand(CLI::App& app, const std::shared_ptr<ApiSettings>& settings,
+                               const std::string& footer, int& exit_code) {
+  auto* ack = app.add_subcommand(
+      "ack", "Acknowledge the current problem of a host's components (or one check)");
+  ack->fallthrough();
+  ack->footer(footer);
+  auto options = std::make_shared<AckOptions>();
+  ack->add_option("--host", options->host, "The host")->required();
+  auto* check = ack->add_option("--check", options->check, "Only this check of the host");
+  ack->add_option("--metric", options->metric, "Only this metric of the host")->excludes(check);
+  ack->add_option("--comment", options->comment, "Who is on it and why");
+  ack->add_option("--author", options->author, "Who acknowledges (default: $USER)");
+  ack->add_flag("--sticky", options->sticky,
+                "Hold until OK, even if the problem changes (default: until it changes)");
+  ack->add_flag("--remove", options->remove, "Take the acknowledgement back");
+  ack->callback([settings, options, &exit_code] { runAck(*settings, *options, exit_code); });
+}
 
 void addMaintenanceCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& settings,
                             const std::string& footer, int& exit_code) {

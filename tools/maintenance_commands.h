@@ -13,4 +13,8 @@ namespace bsm::tools {
 void addMaintenanceCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& settings,
                             const std::string& footer, int& exit_code);
 
+// bsmctl ack: acknowledge a known problem, or take the acknowledgement back.
+void addAcknowledgementCommand(CLI::App& app, const std::shared_ptr<ApiSettings>& settings,
+                               const std::string& footer, int& exit_code);
+
 }  // namespace bsm::tools

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/acknowledgement_routes.h"
 #include "server/analysis_routes.h"
 #include "server/http_api.h"
 #include "server/maintenance_calendar.h"
@@ -45,9 +46,9 @@ class AnalysisRoutesTest : public ::testing::Test {
       ++reloads_;
       return ReloadSummary{3, 1};
     });
-    addMaintenanceRoutes(api_, *calendar_, [this] {
-      h_.engine.setMaintenance(calendar_->active(nowMs()), nowMs());
-    });
+    addAcknowledgementRoutes(api_, h_.engine);
+    addMaintenanceRoutes(api_, *calendar_,
+                         [this] { h_.engine.setMaintenance(calendar_->active(nowMs()), nowMs()); });
     EXPECT_TRUE(api_.start(HostPort{"127.0.0.1", 0}).ok());
   }
   ~AnalysisRoutesTest() override { api_.stop(); }
@@ -105,10 +106,9 @@ TEST_F(AnalysisRoutesTest, ImpactAndItsErrors) {
 }
 
 TEST_F(AnalysisRoutesTest, WhatIfWithTheReadOnlyToken) {
-  const auto result = post("/api/v1/what-if",
-                           {{"components", {{{"host", "web-1"}}, {{"host", "web-2"}}}},
-                            {"duration", "2h"}},
-                           kReadToken);
+  const auto result = post(
+      "/api/v1/what-if",
+      {{"components", {{{"host", "web-1"}}, {{"host", "web-2"}}}}, {"duration", "2h"}}, kReadToken);
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body;
   const nlohmann::json body = json(result);
@@ -128,8 +128,7 @@ TEST_F(AnalysisRoutesTest, WhatIfWithTheReadOnlyToken) {
   EXPECT_NE(bad({{"components", {{{"host", "a"}, {"state", "DOWN"}}}}}).find("components[0]"),
             std::string::npos);
   EXPECT_NE(bad({{"components", nlohmann::json::array()}}).find("non-empty"), std::string::npos);
-  EXPECT_NE(bad({{"components", {{{"check", "x"}}}}}).find("host is required"),
-            std::string::npos);
+  EXPECT_NE(bad({{"components", {{{"check", "x"}}}}}).find("host is required"), std::string::npos);
   EXPECT_NE(bad({{"components", {{{"host", "a"}}}}, {"duration", "soon"}}).find("duration"),
             std::string::npos);
   EXPECT_NE(bad({{"components", {{{"host", "a"}, {"labels", {{"x", 1}}}}}}}).find("labels"),
@@ -140,8 +139,9 @@ TEST_F(AnalysisRoutesTest, ModelValidateDiffAndReload) {
   const nlohmann::json files = {
       {"files",
        {{{"name", "new.yaml"},
-         {"text", "services:\n  shop:\n    depends_on: [web]\n  web:\n    rule: {at_least: 4}\n"
-                  "    components: [{host: \"web-*\", check: http}]\n  search: {}\n"}}}}};
+         {"text",
+          "services:\n  shop:\n    depends_on: [web]\n  web:\n    rule: {at_least: 4}\n"
+          "    components: [{host: \"web-*\", check: http}]\n  search: {}\n"}}}}};
   const auto diff = post("/api/v1/model/diff", files, kReadToken);
   ASSERT_EQ(diff->status, 200) << diff->body;
   const nlohmann::json body = json(diff);
@@ -152,9 +152,11 @@ TEST_F(AnalysisRoutesTest, ModelValidateDiffAndReload) {
   ASSERT_EQ(body["states"].size(), 2u);
   EXPECT_EQ(testing::stateOf(h_.engine, "web"), CheckState::kOk);
 
-  const auto invalid = post("/api/v1/model/validate",
-                            {{"files", {{{"name", "bad.yaml"}, {"text", "services:\n  a:\n"
-                                                                         "    rule: most\n"}}}}});
+  const auto invalid = post("/api/v1/model/validate", {{"files",
+                                                        {{{"name", "bad.yaml"},
+                                                          {"text",
+                                                           "services:\n  a:\n"
+                                                           "    rule: most\n"}}}}});
   EXPECT_EQ(invalid->status, 400);
   EXPECT_NE(json(invalid)["error"].get<std::string>().find("bad.yaml:3:11"), std::string::npos);
 
@@ -188,6 +190,27 @@ TEST_F(AnalysisRoutesTest, MaintenanceAddListRemove) {
   EXPECT_EQ(client.Delete("/api/v1/maintenance/" + std::to_string(id), admin)->status, 404);
   EXPECT_EQ(client.Delete("/api/v1/maintenance/abc", admin)->status, 400);
   EXPECT_EQ(h_.engine.service("checkout")->maintenance, MaintenanceCover::kNone);
+}
+
+TEST_F(AnalysisRoutesTest, AcknowledgeAndTakeBack) {
+  h_.feed.check(db_, CheckState::kCritical, kT0 + 1000);
+  EXPECT_EQ(post("/api/v1/acknowledgements", {{"host", "db-1"}})->status, 400);  // no comment
+  EXPECT_EQ(post("/api/v1/acknowledgements", {{"host", "db-1"}, {"comment", "on it"}}, kReadToken)
+                ->status,
+            403);
+  const auto acked =
+      post("/api/v1/acknowledgements",
+           {{"host", "db-1"}, {"check", "pgsql"}, {"comment", "on it"}, {"author", "ops"}});
+  ASSERT_EQ(acked->status, 200) << acked->body;
+  EXPECT_EQ(json(acked)["acknowledged"], 1);
+  const nlohmann::json service = json(get("/api/v1/services/checkout"));
+  EXPECT_EQ(service["components"][0]["acknowledged"]["author"], "ops");
+
+  httplib::Client client("127.0.0.1", api_.port());
+  const auto removed = client.Delete("/api/v1/acknowledgements?host=db-1",
+                                     {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  ASSERT_EQ(removed->status, 200);
+  EXPECT_EQ(json(removed)["removed"], 1);
 }
 
 }  // namespace

@@ -196,7 +196,7 @@ TEST(ServiceRulesTest, ModelErrorsNameTheirPlace) {
             std::string::npos);
   EXPECT_NE(error("services:\n  a:\n    count: {unknown: maybe}\n").find("m.yaml:3:"),
             std::string::npos);
-  EXPECT_NE(error("services:\n  a:\n    count: {acknowledged: ok}\n").find("unknown key"),
+  EXPECT_NE(error("services:\n  a:\n    count: {snoozed: ok}\n").find("unknown key"),
             std::string::npos);
 }
 
