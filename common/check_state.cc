@@ -1,5 +1,9 @@
 #include "common/check_state.h"
 
+#include <algorithm>
+#include <cctype>
+#include <string>
+
 namespace bsm {
 
 std::string_view toString(CheckState state) {
@@ -30,6 +34,13 @@ std::optional<CheckState> parseCheckState(std::string_view text) {
     return CheckState::kUnknown;
   }
   return std::nullopt;
+}
+
+std::optional<CheckState> parseCheckStateAnyCase(std::string_view text) {
+  std::string upper(text);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return parseCheckState(upper);
 }
 
 int severity(CheckState state) {

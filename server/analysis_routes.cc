@@ -26,18 +26,6 @@ HttpApi::Reply error(int status, const std::string& message) {
   return reply(status, {{"error", message}});
 }
 
-std::optional<CheckState> stateNamed(std::string word) {
-  std::transform(word.begin(), word.end(), word.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  for (CheckState state :
-       {CheckState::kOk, CheckState::kWarning, CheckState::kCritical, CheckState::kUnknown}) {
-    if (word == toString(state)) {
-      return state;
-    }
-  }
-  return std::nullopt;
-}
-
 // host, and at most one of check and metric, from query parameters or a JSON object.
 Result<ComponentQuery> componentQuery(const std::optional<std::string>& host,
                                       const std::optional<std::string>& check,
@@ -196,7 +184,7 @@ HttpApi::Reply whatIf(const ServiceEngine& engine, SlaLedger* ledger,
     WhatIfChange change;
     change.component = std::move(*query);
     if (const auto word = stringField(entry, "state")) {
-      const std::optional<CheckState> state = stateNamed(*word);
+      const std::optional<CheckState> state = parseCheckStateAnyCase(*word);
       if (!state) {
         return error(400, where + "state '" + word->substr(0, 40) +
                               "' is not OK, WARNING, CRITICAL or UNKNOWN");

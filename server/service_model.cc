@@ -41,25 +41,6 @@ constexpr const char* kRuleForms =
     "worst, best, {at_least: N or \"P%\"}, {ok_at_least: N, warn_at_least: M}, {exactly: N} or "
     "{weighted: {warning: \"W%\", critical: \"C%\"}}";
 
-// "ok", "WARNING", ...: a state as the model writes it.
-std::optional<CheckState> stateNamed(std::string word) {
-  std::transform(word.begin(), word.end(), word.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (word == "ok") {
-    return CheckState::kOk;
-  }
-  if (word == "warning") {
-    return CheckState::kWarning;
-  }
-  if (word == "critical") {
-    return CheckState::kCritical;
-  }
-  if (word == "unknown") {
-    return CheckState::kUnknown;
-  }
-  return std::nullopt;
-}
-
 // A number of children (2) or a share of them ("50%").
 ChildCount parseChildCount(const ConfigFile& file, const YAML::Node& node,
                            const std::string& context) {
@@ -191,7 +172,7 @@ Impact parseImpact(const ConfigFile& file, const YAML::Node& node, const std::st
       file.fail(node, context + " impact must be " + kForms);
     }
     const std::string word = file.asString(node["set"], context + " impact set");
-    const std::optional<CheckState> state = stateNamed(word);
+    const std::optional<CheckState> state = parseCheckStateAnyCase(word);
     if (!state) {
       file.fail(node["set"], context + " impact set '" + word +
                                  "' is not a state; use ok, warning, critical or unknown");
@@ -241,7 +222,7 @@ ChildCounting parseCounting(const ConfigFile& file, const YAML::Node& node,
     if (word == "ignore") {
       counting.ignore_acknowledged = true;
     } else if (word != "as_is") {
-      const std::optional<CheckState> state = stateNamed(word);
+      const std::optional<CheckState> state = parseCheckStateAnyCase(word);
       if (!state) {
         file.fail(acknowledged, context + " acknowledged '" + word +
                                     "' must be as_is, ok, warning, critical, unknown or ignore");
@@ -261,7 +242,7 @@ ChildCounting parseCounting(const ConfigFile& file, const YAML::Node& node,
     if (word == "ignore") {
       counting.ignore_unknown = true;
     } else if (word != "unknown") {
-      const std::optional<CheckState> state = stateNamed(word);
+      const std::optional<CheckState> state = parseCheckStateAnyCase(word);
       if (!state) {
         file.fail(unknown, context + " unknown '" + word +
                                "' must be unknown, ok, warning, critical or ignore");

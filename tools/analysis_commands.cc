@@ -18,12 +18,7 @@ namespace {
 void runRootCause(const ApiSettings& settings, const std::string& name, bool json, int& exit_code) {
   Result<nlohmann::json> body =
       fetch(settings, "/api/v1/services/" + encodePathSegment(name) + "/root-cause", "causes");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
   std::cout << fmt::format("{} is {}: {}\n", text(*body, "service"), text(*body, "state"),
@@ -93,12 +88,7 @@ void runWhatIf(const ApiSettings& settings, const WhatIfOptions& options, int& e
     request["duration"] = options.duration;
   }
   Result<nlohmann::json> body = send(settings, "/api/v1/what-if", request);
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (options.json) {
-    printJson(*body);
+  if (finishedWith(body, options.json, exit_code)) {
     return;
   }
   if (body->contains("unmatched") && (*body)["unmatched"].is_array()) {
@@ -135,12 +125,7 @@ void runImpact(const ApiSettings& settings, const std::string& host, const std::
   addQuery(path, "check", check);
   addQuery(path, "metric", metric);
   Result<nlohmann::json> body = fetch(settings, path, "services");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
   Table table({"SERVICE", "CRITICALITY", "STATE", "IF DOWN", "BUDGET PER HOUR"});
@@ -206,12 +191,7 @@ void runModel(const ApiSettings& settings, const std::string& action,
     }
     body = send(settings, "/api/v1/model/" + action, *files);
   }
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
   if (action == "reload") {
@@ -240,10 +220,8 @@ void runModel(const ApiSettings& settings, const std::string& action,
 
 void addAnalysisCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& settings,
                          const std::string& footer, int& exit_code) {
-  auto* root_cause =
-      app.add_subcommand("root-cause", "Why a service is not OK: its ranked leaf causes");
-  root_cause->fallthrough();
-  root_cause->footer(footer);
+  auto* root_cause = addApiSubcommand(app, "root-cause",
+                                      "Why a service is not OK: its ranked leaf causes", footer);
   auto root_name = std::make_shared<std::string>();
   auto root_json = std::make_shared<bool>(false);
   root_cause->add_option("NAME", *root_name, "The service's name")->required();
@@ -252,9 +230,8 @@ void addAnalysisCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& sett
     runRootCause(*settings, *root_name, *root_json, exit_code);
   });
 
-  auto* impact = app.add_subcommand("impact", "The services above a host or one of its checks");
-  impact->fallthrough();
-  impact->footer(footer);
+  auto* impact =
+      addApiSubcommand(app, "impact", "The services above a host or one of its checks", footer);
   struct ImpactArgs {
     std::string host, check, metric;
     bool json = false;
@@ -270,10 +247,9 @@ void addAnalysisCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& sett
               impact_args->json, exit_code);
   });
 
-  auto* what_if = app.add_subcommand(
-      "what-if", "Which services would change state if components failed (nothing live changes)");
-  what_if->fallthrough();
-  what_if->footer(footer);
+  auto* what_if = addApiSubcommand(
+      app, "what-if",
+      "Which services would change state if components failed (nothing live changes)", footer);
   auto what_if_options = std::make_shared<WhatIfOptions>();
   what_if->add_option("--down", what_if_options->down,
                       "A component taken as CRITICAL: host:NAME[,check:NAME|,metric:NAME]; "
@@ -294,9 +270,7 @@ void addAnalysisCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& sett
        {std::pair<std::string, std::string>{"reload", "Read the server's model files again"},
         {"validate", "Check model files as the server would load them (no server needed)"},
         {"diff", "What swapping in these model files would change"}}) {
-    auto* command = model->add_subcommand(action, help);
-    command->fallthrough();
-    command->footer(footer);
+    auto* command = addApiSubcommand(*model, action, help, footer);
     auto paths = std::make_shared<std::vector<std::string>>();
     auto json = std::make_shared<bool>(false);
     if (action != "reload") {

@@ -26,12 +26,7 @@ namespace {
 
 void runServices(const ApiSettings& settings, bool json, int& exit_code) {
   Result<nlohmann::json> body = fetch(settings, "/api/v1/services", "services");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
 
@@ -50,12 +45,7 @@ void runStatus(const ApiSettings& settings, const std::string& name, bool json, 
   }
   Result<nlohmann::json> body =
       fetch(settings, "/api/v1/services/" + encodePathSegment(name), nullptr);
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
 
@@ -96,12 +86,7 @@ void runStatus(const ApiSettings& settings, const std::string& name, bool json, 
 
 void runAgents(const ApiSettings& settings, bool json, int& exit_code) {
   Result<nlohmann::json> body = fetch(settings, "/api/v1/agents", "agents");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
 
@@ -170,12 +155,7 @@ void runSla(const ApiSettings& settings, const SlaOptions& options, int& exit_co
     addQuery(path, "window", options.window);
   }
   Result<nlohmann::json> body = fetch(settings, path, options.report.empty() ? nullptr : "rows");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (options.json) {
-    printJson(*body);
+  if (finishedWith(body, options.json, exit_code)) {
     return;
   }
   if (!options.report.empty()) {
@@ -241,12 +221,7 @@ void runHistory(const ApiSettings& settings, const HistoryOptions& options, int&
   addQuery(path, "from", options.from);
   addQuery(path, "to", options.to);
   Result<nlohmann::json> body = fetch(settings, path, "transitions");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (options.json) {
-    printJson(*body);
+  if (finishedWith(body, options.json, exit_code)) {
     return;
   }
   const bool components = !options.host.empty();
@@ -295,18 +270,14 @@ void addApiCommands(CLI::App& app, int& exit_code) {
       "--server, --token and --token-file may come before or after the command; see "
       "'bsmctl --help'.";
 
-  auto* services = app.add_subcommand("services", "State of every business service");
-  services->fallthrough();
-  services->footer(footer);
+  auto* services = addApiSubcommand(app, "services", "State of every business service", footer);
   auto services_json = std::make_shared<bool>(false);
   services->add_flag("--json", *services_json, "Print the server's JSON answer");
   services->callback(
       [settings, services_json, &exit_code] { runServices(*settings, *services_json, exit_code); });
 
-  auto* status =
-      app.add_subcommand("status", "One service: state, reason, components, child services");
-  status->fallthrough();
-  status->footer(footer);
+  auto* status = addApiSubcommand(app, "status",
+                                  "One service: state, reason, components, child services", footer);
   auto status_json = std::make_shared<bool>(false);
   auto status_name = std::make_shared<std::string>();
   status->add_option("NAME", *status_name, "The service's name")->required();
@@ -315,17 +286,14 @@ void addApiCommands(CLI::App& app, int& exit_code) {
     runStatus(*settings, *status_name, *status_json, exit_code);
   });
 
-  auto* agents = app.add_subcommand("agents", "Agents and their last contact");
-  agents->fallthrough();
-  agents->footer(footer);
+  auto* agents = addApiSubcommand(app, "agents", "Agents and their last contact", footer);
   auto agents_json = std::make_shared<bool>(false);
   agents->add_flag("--json", *agents_json, "Print the server's JSON answer");
   agents->callback(
       [settings, agents_json, &exit_code] { runAgents(*settings, *agents_json, exit_code); });
 
-  auto* sla = app.add_subcommand("sla", "SLA and error budget of a service, or a report");
-  sla->fallthrough();
-  sla->footer(footer);
+  auto* sla =
+      addApiSubcommand(app, "sla", "SLA and error budget of a service, or a report", footer);
   auto sla_options = std::make_shared<SlaOptions>();
   sla->add_option("NAME", sla_options->name, "The service's name")->required();
   sla->add_option("--window", sla_options->window,
@@ -343,9 +311,8 @@ void addApiCommands(CLI::App& app, int& exit_code) {
   sla->callback(
       [settings, sla_options, &exit_code] { runSla(*settings, *sla_options, exit_code); });
 
-  auto* history = app.add_subcommand("history", "State changes of a service or a component");
-  history->fallthrough();
-  history->footer(footer);
+  auto* history =
+      addApiSubcommand(app, "history", "State changes of a service or a component", footer);
   auto history_options = std::make_shared<HistoryOptions>();
   history->add_option("--service", history_options->service, "A service's own changes");
   history->add_option("--host", history_options->host, "A host's components' changes");

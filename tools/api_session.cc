@@ -85,6 +85,31 @@ Result<nlohmann::json> send(const ApiSettings& settings, const std::string& path
   return answer;
 }
 
+bool finishedWith(const Result<nlohmann::json>& body, bool json, int& exit_code) {
+  if (!body) {
+    fail(exit_code, body.error().message);
+    return true;
+  }
+  if (json) {
+    printJson(*body);
+    return true;
+  }
+  return false;
+}
+
+CLI::App* addApiSubcommand(CLI::App& parent, const std::string& name,
+                           const std::string& description, const std::string& footer) {
+  CLI::App* command = parent.add_subcommand(name, description);
+  command->fallthrough();
+  command->footer(footer);
+  return command;
+}
+
+std::string defaultAuthor() {
+  const char* user = std::getenv("USER");
+  return user != nullptr ? user : "";
+}
+
 void printJson(const nlohmann::json& body) {
   std::cout << body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }

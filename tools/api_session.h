@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
@@ -36,6 +37,17 @@ Result<nlohmann::json> send(const ApiSettings& settings, const std::string& path
                             const nlohmann::json& body);
 
 void printJson(const nlohmann::json& body);
+
+// What every command does with an answer first: a failure is reported (exit code 1), and with
+// --json the answer is printed as it is. True when that was all there was to do.
+bool finishedWith(const Result<nlohmann::json>& body, bool json, int& exit_code);
+
+// A subcommand that takes the API options after its name too, with the shared help footer.
+CLI::App* addApiSubcommand(CLI::App& parent, const std::string& name,
+                           const std::string& description, const std::string& footer);
+
+// --author's default: the user running bsmctl.
+std::string defaultAuthor();
 
 // A field as text, whatever its JSON type, without throwing on a server that answers oddly.
 std::string text(const nlohmann::json& object, const char* key);

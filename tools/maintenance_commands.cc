@@ -63,12 +63,7 @@ std::string showWhen(const nlohmann::json& window) {
 void runList(const ApiSettings& settings, bool all, bool json, int& exit_code) {
   Result<nlohmann::json> body =
       fetch(settings, all ? "/api/v1/maintenance?all=1" : "/api/v1/maintenance", "windows");
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (json) {
-    printJson(*body);
+  if (finishedWith(body, json, exit_code)) {
     return;
   }
   Table table({"ID", "TARGET", "WHEN", "ACTIVE", "SLA", "REASON", "AUTHOR"});
@@ -95,19 +90,13 @@ void runAdd(const ApiSettings& settings, const AddOptions& options, int& exit_co
   put("end", options.end);
   put("duration", options.duration);
   put("time_zone", options.time_zone);
-  put("author", options.author.empty() ? std::string(std::getenv("USER") ? std::getenv("USER") : "")
-                                       : options.author);
+  put("author", options.author.empty() ? defaultAuthor() : options.author);
   if (!options.days.empty()) {
     request["weekly"] = {{{"days", options.days}, {"from", options.from}, {"to", options.to}}};
   }
   request["counts_against_sla"] = options.counts_against_sla;
   Result<nlohmann::json> body = send(settings, "/api/v1/maintenance", request);
-  if (!body) {
-    fail(exit_code, body.error().message);
-    return;
-  }
-  if (options.json) {
-    printJson(*body);
+  if (finishedWith(body, options.json, exit_code)) {
     return;
   }
   std::cout << fmt::format("maintenance window {} added: {}, {}{}\n", text(*body, "id"),
@@ -159,8 +148,7 @@ void runAck(const ApiSettings& settings, const AckOptions& options, int& exit_co
     }
     nlohmann::json request = {
         {"host", options.host}, {"comment", options.comment}, {"sticky", options.sticky}};
-    const char* user = std::getenv("USER");
-    request["author"] = options.author.empty() ? std::string(user ? user : "") : options.author;
+    request["author"] = options.author.empty() ? defaultAuthor() : options.author;
     if (!options.check.empty()) {
       request["check"] = options.check;
     }
@@ -187,10 +175,8 @@ void runAck(const ApiSettings& settings, const AckOptions& options, int& exit_co
 
 void addAcknowledgementCommand(CLI::App& app, const std::shared_ptr<ApiSettings>& settings,
                                const std::string& footer, int& exit_code) {
-  auto* ack = app.add_subcommand(
-      "ack", "Acknowledge the current problem of a host's components (or one check)");
-  ack->fallthrough();
-  ack->footer(footer);
+  auto* ack = addApiSubcommand(
+      app, "ack", "Acknowledge the current problem of a host's components (or one check)", footer);
   auto options = std::make_shared<AckOptions>();
   ack->add_option("--host", options->host, "The host")->required();
   auto* check = ack->add_option("--check", options->check, "Only this check of the host");
@@ -210,9 +196,7 @@ void addMaintenanceCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& s
   maintenance->require_subcommand(1);
   maintenance->fallthrough();
 
-  auto* list = maintenance->add_subcommand("list", "Windows not over yet");
-  list->fallthrough();
-  list->footer(footer);
+  auto* list = addApiSubcommand(*maintenance, "list", "Windows not over yet", footer);
   auto list_all = std::make_shared<bool>(false);
   auto list_json = std::make_shared<bool>(false);
   list->add_flag("--all", *list_all, "Include windows that are over");
@@ -221,12 +205,11 @@ void addMaintenanceCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& s
     runList(*settings, *list_all, *list_json, exit_code);
   });
 
-  auto* add = maintenance->add_subcommand(
-      "add",
+  auto* add = addApiSubcommand(
+      *maintenance, "add",
       "Add a window: --host H [--check C|--metric M] or --service S; --duration D or --end T, "
-      "or a weekly slot with --days/--from/--to");
-  add->fallthrough();
-  add->footer(footer);
+      "or a weekly slot with --days/--from/--to",
+      footer);
   auto options = std::make_shared<AddOptions>();
   auto* host = add->add_option("--host", options->host, "Every component of this host");
   auto* check = add->add_option("--check", options->check, "Only this check of the host");
@@ -246,9 +229,7 @@ void addMaintenanceCommands(CLI::App& app, const std::shared_ptr<ApiSettings>& s
   add->add_flag("--json", options->json, "Print the server's JSON answer");
   add->callback([settings, options, &exit_code] { runAdd(*settings, *options, exit_code); });
 
-  auto* remove = maintenance->add_subcommand("remove", "Remove a window by its id");
-  remove->fallthrough();
-  remove->footer(footer);
+  auto* remove = addApiSubcommand(*maintenance, "remove", "Remove a window by its id", footer);
   auto id = std::make_shared<std::string>();
   remove->add_option("ID", *id, "The window's id (see maintenance list)")->required();
   remove->callback([settings, id, &exit_code] { runRemove(*settings, *id, exit_code); });
