@@ -258,15 +258,17 @@ class ServiceEngineEndToEndTest : public ::testing::Test {
         last);
   }
 
-  // Waits for a webhook document about `service` in `state` at or after index `from`; answers
-  // its index, or -1.
-  int waitForHook(const std::string& service, const std::string& state, size_t from) {
+  // Waits for a webhook state_change of `service` from `previous` (empty: any) to `state` at or
+  // after index `from`; answers its index, or -1.
+  int waitForHook(const std::string& service, const std::string& previous, const std::string& state,
+                  size_t from) {
     int found = -1;
     eventually([&] {
       const std::vector<json> bodies = hook_->waitFor(0, 0ms);
       for (size_t i = from; i < bodies.size(); ++i) {
         if (bodies[i].is_object() && bodies[i].value("service", "") == service &&
             bodies[i].value("kind", "") == "state_change" &&
+            (previous.empty() || bodies[i].value("previous_state", "") == previous) &&
             bodies[i].value("state", "") == state) {
           found = static_cast<int>(i);
           return true;
@@ -275,6 +277,32 @@ class ServiceEngineEndToEndTest : public ::testing::Test {
       return false;
     });
     return found;
+  }
+
+  // Every check OK: the whole model settles OK, and the webhook has been told so.
+  void waitForAllOk() {
+    json last;
+    ASSERT_TRUE(pollApi(
+        "/api/v1/services",
+        [](const json& answer) {
+          int ok = 0;
+          for (const auto& entry : answer.value("services", json::array())) {
+            ok += entry.value("state", "") == "OK";
+          }
+          return ok == 3;
+        },
+        last))
+        << "awaited shop, web-pool and checkout OK; last answer:\n"
+        << last.dump(2) << logs();
+    ASSERT_TRUE(waitForComponent("web-pool", "web-3", "OK", last))
+        << "awaited web-3's http, reported by agent web-2 with check_host:\n"
+        << last.dump(2);
+    // The services pass through UNKNOWN (and, while the agents connect one by one, the pool
+    // through CRITICAL) before they are OK: the steps below count documents from here on and
+    // match on the previous state as well.
+    ASSERT_GE(waitForHook("shop", "", "OK", 0), 0)
+        << "awaited the webhook's state_change of shop to OK:\n"
+        << json(hook_->waitFor(0, 0ms)).dump(2) << logs();
   }
 
   // bsmctl against this server with the admin token; stdout and stderr apart, so --json output
@@ -320,22 +348,7 @@ class ServiceEngineEndToEndTest : public ::testing::Test {
 TEST_F(ServiceEngineEndToEndTest, FailuresDriveStateRootCauseNotificationsAndMaintenance) {
   json last;
 
-  // Every check OK: the whole model settles OK.
-  ASSERT_TRUE(pollApi(
-      "/api/v1/services",
-      [](const json& answer) {
-        int ok = 0;
-        for (const auto& entry : answer.value("services", json::array())) {
-          ok += entry.value("state", "") == "OK";
-        }
-        return ok == 3;
-      },
-      last))
-      << "awaited shop, web-pool and checkout OK; last answer:\n"
-      << last.dump(2) << logs();
-  ASSERT_TRUE(waitForComponent("web-pool", "web-3", "OK", last))
-      << "awaited web-3's http, reported by agent web-2 with check_host:\n"
-      << last.dump(2);
+  ASSERT_NO_FATAL_FAILURE(waitForAllOk());
 
   // 1. One pool member fails: the pool keeps two of three, so nothing above it is affected.
   {
@@ -391,7 +404,7 @@ TEST_F(ServiceEngineEndToEndTest, FailuresDriveStateRootCauseNotificationsAndMai
     EXPECT_NE(run.out.find("db-1"), std::string::npos) << run.out;
 
     // The webhook document, as docs/notifications.md describes it.
-    const int index = waitForHook("shop", "CRITICAL", hooks_before_outage);
+    const int index = waitForHook("shop", "OK", "CRITICAL", hooks_before_outage);
     ASSERT_GE(index, 0) << "awaited a webhook state_change to CRITICAL for shop; received:\n"
                         << json(hook_->waitFor(0, 0ms)).dump(2) << logs();
     const json document = hook_->waitFor(0, 0ms)[index];
@@ -509,7 +522,7 @@ TEST_F(ServiceEngineEndToEndTest, FailuresDriveStateRootCauseNotificationsAndMai
     ASSERT_TRUE(root_cause.ok());
     EXPECT_TRUE((*root_cause)["causes"].empty()) << root_cause->dump(2);
 
-    const int index = waitForHook("shop", "OK", hooks_before_recovery);
+    const int index = waitForHook("shop", "CRITICAL", "OK", hooks_before_recovery);
     ASSERT_GE(index, 0) << "awaited a webhook state_change to OK for shop; received:\n"
                         << json(hook_->waitFor(0, 0ms)).dump(2);
     const json document = hook_->waitFor(0, 0ms)[index];
@@ -541,6 +554,34 @@ TEST_F(ServiceEngineEndToEndTest, FailuresDriveStateRootCauseNotificationsAndMai
     EXPECT_EQ(agent->stop(), 0) << agent->log();
   }
   EXPECT_EQ(server_->stop(), 0) << server_->log();
+}
+// Found while writing the test above, left disabled until the server is fixed. With a window on
+// db-1 covering checkout's outage, web-1 and web-2 failing take the shop out of maintenance,
+// while the window still runs for an hour. The webhook then gets a state_change CRITICAL ->
+// CRITICAL whose reason reads "maintenance is over and it is still CRITICAL: all 2 children
+// CRITICAL" (server/service_engine_analysis.cc words every way out of maintenance so), and the
+// Alertmanager alert's description says the same. Nothing is over: an unplanned outage came on
+// top of planned work, which is what the person paged needs to read.
+TEST_F(ServiceEngineEndToEndTest, DISABLED_AFailureOutsideAWindowIsNotReportedAsTheWindowsEnd) {
+  ASSERT_NO_FATAL_FAILURE(waitForAllOk());
+  json last;
+  setCheck("db-1", 2);
+  ASSERT_TRUE(waitForServiceField("shop", "state", "CRITICAL", last)) << last.dump(2);
+  const testing::CommandRun run =
+      bsmctl("maintenance add --host db-1 --duration 1h --reason 'PostgreSQL 16 upgrade'");
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  ASSERT_TRUE(waitForServiceField("shop", "maintenance", "excluded", last)) << last.dump(2);
+
+  const size_t before = hook_->count();
+  setCheck("web-1", 2);
+  setCheck("web-2", 2);
+  const int index = waitForHook("shop", "CRITICAL", "CRITICAL", before);
+  ASSERT_GE(index, 0) << "awaited the webhook telling that shop left maintenance:\n"
+                      << json(hook_->waitFor(0, 0ms)).dump(2);
+  const json document = hook_->waitFor(0, 0ms)[index];
+  EXPECT_EQ(document["reason"].get<std::string>().find("maintenance is over"), std::string::npos)
+      << "the window on db-1 still runs:\n"
+      << document.dump(2);
 }
 
 }  // namespace
