@@ -7,9 +7,8 @@
 #include <fstream>
 
 #include "common/sample.h"
-#include "server/http_post.h"
 #include "server/notification_dispatcher.h"
-#include "zabbix_fixture.h"
+#include "tests/integration/alertmanager_peer.h"
 
 namespace bsm::server {
 namespace {
@@ -17,69 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-constexpr const char* kAlertmanager = "/usr/bin/prometheus-alertmanager";
-
-// Alertmanager with one receiver that sends nowhere: the test reads what it holds over its API.
-class AlertmanagerPeer {
- public:
-  AlertmanagerPeer() : scratch_("bsm-alertmanager") {
-    port_ = bsm::testing::freeAgentPort();
-    std::ofstream(scratch_.file("alertmanager.yml")) << "route:\n"
-                                                        "  receiver: nowhere\n"
-                                                        "  group_by: [alertname]\n"
-                                                        "  group_wait: 1s\n"
-                                                        "  group_interval: 1s\n"
-                                                        "receivers:\n"
-                                                        "  - name: nowhere\n";
-    std::filesystem::create_directories(scratch_.file("data"));
-    // An empty cluster address turns gossip off, so only the API port is opened.
-    pid_ = bsm::testing::spawnInOwnGroup(
-        {kAlertmanager, "--config.file=" + scratch_.file("alertmanager.yml"),
-         "--storage.path=" + scratch_.file("data"),
-         "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-         "--cluster.listen-address=", "--web.external-url=" + url()},
-        scratch_.file("alertmanager.log"));
-  }
-  ~AlertmanagerPeer() { bsm::testing::stopGroup(pid_); }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return bsm::testing::readWholeFile(scratch_.file("alertmanager.log")); }
-
-  bool waitReady() {
-    const auto ready = parseHttpUrl(url() + "/-/ready");
-    for (int i = 0; i < 300; ++i) {
-      if (getUrl(*ready, 1s).status == 200) {
-        return true;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  // The alerts Alertmanager holds for `service` (resolved ones are not listed).
-  json alertsFor(const std::string& service) {
-    const auto alerts = parseHttpUrl(url() + "/api/v2/alerts");
-    const HttpAnswer answer = getUrl(*alerts, 2s);
-    json out = json::array();
-    const json all = json::parse(answer.body, nullptr, false);
-    if (!all.is_array()) {
-      return out;
-    }
-    for (const auto& alert : all) {
-      if (alert["labels"].value("service", "") == service) {
-        out.push_back(alert);
-      }
-    }
-    return out;
-  }
-
-  const bsm::testing::ScratchDir& scratch() const { return scratch_; }
-
- private:
-  bsm::testing::ScratchDir scratch_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
+using bsm::testing::AlertmanagerPeer;
+using bsm::testing::kAlertmanager;
 
 Notification shopNotification(CheckState state, CheckState previous) {
   Notification n;
