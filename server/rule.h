@@ -36,6 +36,8 @@ class StateCounts {
   int64_t totalWeight() const { return weights_[0] + weights_[1] + weights_[2] + weights_[3]; }
   int64_t ignored() const { return ignored_; }
 
+  bool operator==(const StateCounts&) const = default;
+
  private:
   static size_t index(CheckState state) { return static_cast<size_t>(state); }
 

@@ -146,6 +146,9 @@ Status ServerApp::start() {
       return delivering;
     }
   }
+  if (config_.notification_settle.count() > 0) {
+    engine_->holdNotificationsUntil(nowMs() + config_.notification_settle.count());
+  }
   armTick();
   io_thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(io_);

@@ -57,10 +57,11 @@ ServerConfig ServerConfig::load(const std::string& path) {
   const ConfigFile file = ConfigFile::load(path);
   const YAML::Node& root = file.root();
   file.requireMap(root, "the server configuration");
-  file.rejectUnknownKeys(root,
-                         {"listen", "tls", "data_dir", "tokens", "models", "agent_grace",
-                          "max_frame_bytes", "log_level", "zabbix", "notifications"},
-                         "the server configuration");
+  file.rejectUnknownKeys(
+      root,
+      {"listen", "tls", "data_dir", "tokens", "models", "agent_grace", "max_frame_bytes",
+       "log_level", "zabbix", "notifications", "notification_settle"},
+      "the server configuration");
 
   ServerConfig config;
   config.path = path;
@@ -117,6 +118,12 @@ ServerConfig ServerConfig::load(const std::string& path) {
   }
 
   config.agent_grace = file.getDuration(root, "agent_grace", config.agent_grace);
+  config.notification_settle =
+      file.getDuration(root, "notification_settle", config.notification_settle);
+  if (config.notification_settle.count() < 0 ||
+      config.notification_settle > std::chrono::hours(1)) {
+    file.fail(root["notification_settle"], "notification_settle must be between 0s and 1h");
+  }
   const int64_t max_frame = file.getInteger(root, "max_frame_bytes", config.max_frame_bytes);
   if (max_frame < 1024 || max_frame > 256 * 1024 * 1024) {
     file.fail(root["max_frame_bytes"], "max_frame_bytes must be between 1024 and 268435456");

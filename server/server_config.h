@@ -32,6 +32,9 @@ struct ServerConfig {
   std::vector<std::string> model_globs;
   // How long an agent may be disconnected before what it reported turns UNKNOWN.
   std::chrono::milliseconds agent_grace{30'000};
+  // After a start, no notification goes out for this long, while agents reconnect one by one
+  // and pools look short of members; then every service's state is told once.
+  std::chrono::milliseconds notification_settle{60'000};
   // Frames above this size end the session.
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";

@@ -259,6 +259,15 @@ void ServiceEngine::tick(int64_t now_ms) {
   expireAgents(now_ms, changes);
   expireStaleComponents(now_ms, changes);
   publish(changes);
+  if (notifications_held_until_ms_ != 0 && now_ms >= notifications_held_until_ms_) {
+    notifications_held_until_ms_ = 0;
+    releaseNotifications();
+  }
+}
+
+void ServiceEngine::holdNotificationsUntil(int64_t until_ms) {
+  std::unique_lock lock(mutex_);
+  notifications_held_until_ms_ = until_ms;
 }
 
 void ServiceEngine::expireAgents(int64_t now_ms, std::vector<StateChange>& changes) {

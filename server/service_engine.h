@@ -96,6 +96,11 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   void agentDisconnected(const std::string& agent_id, int64_t now_ms) override;
   void agentSeen(const std::string& agent_id, int64_t now_ms) override;
 
+  // Holds notifications back until until_ms (server clock): after a start, agents reconnect
+  // one by one and a pool looks short of members for a moment. When the hold ends (at a tick),
+  // every service not in maintenance is told once in the state it settled in.
+  void holdNotificationsUntil(int64_t until_ms);
+
   // Applies staleness and expired grace periods up to now_ms (server clock). Called every
   // second; costs nothing when no deadline is due.
   void tick(int64_t now_ms);
@@ -167,6 +172,7 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   std::vector<CauseView> rankedCauses(uint32_t service) const;
   std::vector<ImpactView> failingAbove(uint32_t service) const;
   void notify(const std::vector<StateChange>& changes, const std::vector<ComponentId>& touched);
+  void releaseNotifications();
 
   const EngineOptions options_;
   StateStore* const store_;
@@ -180,6 +186,7 @@ class ServiceEngine final : public ApiBackend, public IngestTarget {
   // Series of each host, for impact and what-if questions by host.
   std::unordered_map<std::string, std::vector<SeriesId>> series_by_host_;
   ActiveMaintenance maintenance_;
+  int64_t notifications_held_until_ms_ = 0;  // 0: not held
   SeriesStore series_;
   std::unique_ptr<ServiceGraph> graph_;
   AgentTracker agents_;

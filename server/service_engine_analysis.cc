@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/logging.h"
 #include "server/service_engine.h"
 
 namespace bsm::server {
@@ -200,6 +201,41 @@ WhatIfResult ServiceEngine::whatIf(const std::vector<WhatIfChange>& changes) con
   return result;
 }
 
+void ServiceEngine::releaseNotifications() {
+  size_t told = 0;
+  for (uint32_t at = 0; at < graph_->serviceCount(); ++at) {
+    const ServiceNode& node = graph_->service(at);
+    if (node.maintenance != MaintenanceCover::kNone || notification_sinks_.empty()) {
+      continue;
+    }
+    Notification notification;
+    notification.kind = Notification::Kind::kStateChange;
+    notification.ts_ms = last_now_ms_;
+    notification.service = node.def->name;
+    notification.description = node.def->description;
+    notification.criticality = node.def->criticality;
+    notification.state = node.state;
+    // Nothing was told since the start; UNKNOWN is what a receiver knew of it.
+    notification.previous = CheckState::kUnknown;
+    notification.reason = "state after start-up: " + node.reason;
+    auto& causes = notified_causes_[at];
+    causes.clear();
+    if (node.state != CheckState::kOk) {
+      notification.causes = rankedCauses(at);
+      notification.impact = failingAbove(at);
+      for (const ComponentId id : graph_->causesOf(at)) {
+        causes.insert(graph_->component(id).series);
+      }
+    }
+    for (NotificationSink* sink : notification_sinks_) {
+      sink->notify(notification);
+    }
+    ++told;
+  }
+  static const auto log = logging::get("rules");
+  log->info("notifications released after start-up settling services_told={}", told);
+}
+
 std::vector<ImpactView> ServiceEngine::failingAbove(uint32_t service) const {
   std::vector<ImpactView> out;
   for (const uint32_t at : graph_->ancestorsOf(service)) {
@@ -216,7 +252,7 @@ std::vector<ImpactView> ServiceEngine::failingAbove(uint32_t service) const {
 
 void ServiceEngine::notify(const std::vector<StateChange>& changes,
                            const std::vector<ComponentId>& touched) {
-  if (notification_sinks_.empty()) {
+  if (notification_sinks_.empty() || notifications_held_until_ms_ != 0) {
     return;
   }
   auto send = [this](Notification& notification) {
@@ -276,8 +312,15 @@ void ServiceEngine::notify(const std::vector<StateChange>& changes,
     notification.kind = Notification::Kind::kStateChange;
     notification.previous = before.state;
     if (maintenance_over && node.state == before.state) {
-      notification.reason = "maintenance is over and it is still " +
-                            std::string(toString(node.state)) + ": " + node.reason;
+      // Counted with and without maintenance alike means nothing under it is covered any more:
+      // the window closed. Otherwise a failure outside every window came on top of it.
+      const bool window_closed =
+          node.counts.real == node.counts.covered && node.window_cover == MaintenanceCover::kNone;
+      notification.reason =
+          (window_closed
+               ? "maintenance is over and it is still "
+               : "a failure outside maintenance came on top of the planned work; it is ") +
+          std::string(toString(node.state)) + ": " + node.reason;
     }
     auto& told = notified_causes_[at];
     told.clear();

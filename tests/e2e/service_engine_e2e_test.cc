@@ -117,6 +117,7 @@ class ServiceEngineEndToEndTest : public ::testing::Test {
                              "tokens: {admin_file: admin.token}\n"
                              "models: [\"shop.yaml\"]\n"
                              "agent_grace: 2s\n"
+                             "notification_settle: 0s\n"
                              "notifications:\n"
                              "  - {name: hook, type: webhook, url: \"" +
                              hook_->url() +
@@ -562,7 +563,7 @@ TEST_F(ServiceEngineEndToEndTest, FailuresDriveStateRootCauseNotificationsAndMai
 // CRITICAL" (server/service_engine_analysis.cc words every way out of maintenance so), and the
 // Alertmanager alert's description says the same. Nothing is over: an unplanned outage came on
 // top of planned work, which is what the person paged needs to read.
-TEST_F(ServiceEngineEndToEndTest, DISABLED_AFailureOutsideAWindowIsNotReportedAsTheWindowsEnd) {
+TEST_F(ServiceEngineEndToEndTest, AFailureOutsideAWindowIsNotReportedAsTheWindowsEnd) {
   ASSERT_NO_FATAL_FAILURE(waitForAllOk());
   json last;
   setCheck("db-1", 2);

@@ -203,5 +203,39 @@ TEST(ServiceAnalysisTest, NotifiesStateChangesWithCausesAndNewCausesOnce) {
   EXPECT_TRUE(shop_ok);
 }
 
+TEST(ServiceAnalysisTest, NotificationsHeldAfterStartAreToldOnceWhenSettled) {
+  Harness h(kShop);
+  // Shorter than the checks' staleness (three 10 s intervals), so nothing goes stale meanwhile.
+  h.engine.holdNotificationsUntil(kT0 + 20'000);
+  // Agents come back one by one: the pool is short for a moment.
+  const SeriesId web1 = h.feed.check("web-1", "http", OK, kT0);
+  h.feed.check("web-2", "http", OK, kT0 + 100);
+  h.feed.check("app-1", "app", OK, kT0 + 100);
+  h.feed.check("db-1", "pgsql", CRIT, kT0 + 200);
+  h.feed.check(web1, OK, kT0 + 300);
+  EXPECT_TRUE(h.notifications.notifications().empty());
+
+  h.engine.tick(kT0 + 19'000);
+  EXPECT_TRUE(h.notifications.notifications().empty());
+  h.engine.tick(kT0 + 20'000);
+  const auto told = h.notifications.notifications();
+  ASSERT_EQ(told.size(), 4u);  // every service once, in the state it settled in
+  for (const auto& notification : told) {
+    EXPECT_EQ(notification.previous, CheckState::kUnknown);
+    if (notification.service == "shop") {
+      EXPECT_EQ(notification.state, CRIT);
+      ASSERT_EQ(notification.causes.size(), 1u);
+      EXPECT_EQ(notification.causes[0].component.host, "db-1");
+    }
+    if (notification.service == "web") {
+      EXPECT_EQ(notification.state, OK);
+    }
+  }
+  // Afterwards, changes are told as they happen; the database is no new cause.
+  h.notifications.clear();
+  h.feed.check("web-3", "http", CRIT, kT0 + 21'000);
+  EXPECT_TRUE(h.notifications.notifications().empty());
+}
+
 }  // namespace
 }  // namespace bsm::server

@@ -105,6 +105,8 @@ TEST(ServiceMaintenanceTest, PartialWindowDoesNotHideAnUnplannedOutage) {
         has_app |= cause.component.host == "app-1";
       }
       EXPECT_TRUE(has_app);
+      EXPECT_EQ(notification.reason.rfind("a failure outside maintenance came on top", 0), 0u)
+          << notification.reason;
     }
   }
   EXPECT_TRUE(told);
