@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "common/config_file.h"
 
 namespace bsm::server {
@@ -471,8 +473,26 @@ std::string describeDefinition(const ServiceDef& def) {
   } else if (def.counting.acknowledged_as) {
     text += "\ncount acknowledged: " + std::string(toString(*def.counting.acknowledged_as));
   }
-  // TODO: the SLA is left out of the comparison until the SLA policy can describe itself.
-  text += "\nsla: " + std::string(def.sla ? "yes" : "no");
+  if (def.sla) {
+    const SlaPolicy& sla = *def.sla;
+    text += fmt::format("\nsla: {} over {} in {}, unknown {}", sla.objective, sla.window.text,
+                        sla.time_zone, toString(sla.unknown));
+    for (const BusinessHours& hours : sla.business_hours) {
+      std::string days;
+      for (const bool on : hours.days) {
+        days += on ? '1' : '0';
+      }
+      text += fmt::format("\nsla hours: {} {}-{}", days, hours.from_minute, hours.to_minute);
+    }
+    for (const ExcludedPeriod& period : sla.exclude) {
+      text += fmt::format("\nsla exclude: {}-{} {}", period.span.from_ms, period.span.to_ms,
+                          period.reason);
+    }
+    for (const BurnAlert& alert : sla.burn_alerts) {
+      text += fmt::format("\nsla alert: {} {}/{} at {}", alert.name, alert.long_window.count(),
+                          alert.short_window.count(), alert.rate);
+    }
+  }
   for (const auto& dependency : def.depends_on) {
     text += "\ndepends_on: " + dependency.service + " impact " + dependency.impact.describe() +
             " weight " + std::to_string(dependency.weight);
