@@ -525,10 +525,18 @@ MaintenanceCover ServiceEngine::coverOf(const Series& series) const {
 }
 
 void ServiceEngine::setMaintenance(ActiveMaintenance active, int64_t now_ms) {
+  // Called every second, and almost always with the set it already has: asking under the
+  // shared lock keeps that from stalling ingest.
+  {
+    std::shared_lock shared(mutex_);
+    if (active == maintenance_) {
+      return;
+    }
+  }
   std::unique_lock lock(mutex_);
   advanceClock(now_ms);
   if (active == maintenance_) {
-    return;
+    return;  // another caller applied the same set in between
   }
   // The hosts named now or before: only their components can change cover.
   std::set<std::string> hosts;

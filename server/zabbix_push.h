@@ -33,8 +33,8 @@ namespace bsm::server {
 // that a restart does not report every service UNKNOWN. Values Zabbix refuses (the items do
 // not exist on that host) are counted and logged, not retried.
 //
-// TODO: bsm.service.sla[NAME] is not pushed: the server has no SLA ledger to take
-// availability from yet.
+// TODO: bsm.service.sla[NAME] is not pushed yet: the push would need SlaLedger::budget() for
+// each service on its own thread, since the ledger reads SQLite.
 class ZabbixPush final : public StateChangeSink {
  public:
   // `services` gives every service's state for the periodic push; it must outlive stop().

@@ -57,6 +57,25 @@ struct CommandRun {
   std::string err;
 };
 
+// Runs a shell command line and keeps its stdout, its stderr (through `err_path`) and its exit
+// status apart.
+inline CommandRun runCommand(const std::string& command, const std::string& err_path) {
+  CommandRun run;
+  FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
+  if (pipe == nullptr) {
+    return run;
+  }
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
+    run.out.append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_path);
+  run.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  return run;
+}
+
 class BsmDeployment {
  public:
   static constexpr const char* kAdminToken = "e2e-admin-token-0123456789";
@@ -183,21 +202,7 @@ class BsmDeployment {
     for (const std::string& arg : args) {
       command += " '" + arg + "'";
     }
-    const std::string err_path = path("check_bsm.err");
-    CommandRun run;
-    FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
-    if (pipe == nullptr) {
-      return run;
-    }
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
-      run.out.append(buffer, n);
-    }
-    const int status = pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream err(err_path);
-    run.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-    return run;
+    return runCommand(command, path("check_bsm.err"));
   }
 
   // "…/check_bsm -H 127.0.0.1 -p PORT --token-file …/read.token", without -s.

@@ -312,20 +312,7 @@ class ServiceEngineEndToEndTest : public ::testing::Test {
     const std::string command = kBinDir +
                                 "bsmctl --server http://127.0.0.1:" + std::to_string(http_port_) +
                                 " --token-file " + path("admin.token") + " " + args;
-    testing::CommandRun run;
-    FILE* pipe = popen((command + " 2>" + path("bsmctl.err")).c_str(), "r");
-    if (pipe == nullptr) {
-      return run;
-    }
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
-      run.out.append(buffer, n);
-    }
-    const int status = pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream err(path("bsmctl.err"));
-    run.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-    return run;
+    return testing::runCommand(command, path("bsmctl.err"));
   }
 
   std::string logs() const {
